@@ -1,0 +1,328 @@
+"""Account rules: sign-up, confirmation, login sessions, passwords and the profile.
+
+Plain functions: no request, no session, no forms. They flush but never commit; the caller
+(a view or a CLI command) commits once, so a change and the mail it causes land together.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..database import db, utcnow
+from ..i18n import LANGUAGES, _
+from ..mail.models import OutboxMessage
+from ..mail.services import queue_mail
+from ..urls import external_url
+from . import passwords
+from .models import LoginSession, OneTimeToken, Role, RoleGrant, TokenPurpose, User
+from .regions import Region
+from .tokens import (
+    TokenError,
+    TokenProblem,
+    check_token,
+    hash_token,
+    issue_token,
+    redeem_token,
+    supersede_tokens,
+)
+
+
+class AccountError(Exception):
+    """A rule said no; the message is translated and safe to show."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# Emails ---------------------------------------------------------------------------------------
+
+
+def normalize_email(raw: str) -> str:
+    """The form in which an address is stored and compared: validated, normalized, lower-case."""
+    try:
+        result = validate_email((raw or "").strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise AccountError(_("Enter a valid email address, like name@example.com."), "email") from error
+    return result.normalized.lower()
+
+
+def find_user(email: str) -> User | None:
+    try:
+        normalized = normalize_email(email)
+    except AccountError:
+        return None
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalized))
+
+
+def _recent_mails(address: str, template: str) -> int:
+    since = utcnow() - timedelta(hours=1)
+    return db.session.scalar(
+        select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.to_address == address, OutboxMessage.template == template,
+            OutboxMessage.created_at >= since)
+    )
+
+
+def _may_mail(address: str, template: str) -> bool:
+    """At most a few mails of one kind to one address per hour, whoever asks for them."""
+    return _recent_mails(address, template) < current_app.config["MAIL_PER_ADDRESS_PER_HOUR"]
+
+
+# Sign-up and confirmation ---------------------------------------------------------------------
+
+
+def sign_up(email: str, password: str, region: Region, locale: str) -> None:
+    """Register a new person and mail a confirmation link.
+
+    An address that already has an account gets a notice instead, and the caller cannot tell
+    the difference: the same result, about the same time, no error.
+    """
+    address = normalize_email(email)
+    problems = passwords.password_problems(password, (address.partition("@")[0],))
+    if problems:
+        raise AccountError(problems[0], "password")
+    password_hash = passwords.hash_password(password)
+    if locale not in LANGUAGES:
+        locale = "en"
+    if find_user(address) is None:
+        user = User(email=address, password_hash=password_hash, region=Region(region), locale=locale)
+        try:
+            with db.session.begin_nested():
+                db.session.add(user)
+        except IntegrityError:
+            pass  # someone signed up with this address a moment ago: fall through to the notice
+        else:
+            _send_confirmation(user)
+            return
+    existing = find_user(address)
+    if existing is not None and _may_mail(address, "sign_up_existing"):
+        queue_mail(existing.email, "sign_up_existing", existing.locale, user_id=existing.id,
+                   login_url=external_url("auth.login"), reset_url=external_url("auth.forgot_password"))
+
+
+def _send_confirmation(user: User) -> None:
+    raw = issue_token(user, TokenPurpose.CONFIRM_EMAIL, current_app.config["CONFIRM_TOKEN_LIFETIME"])
+    queue_mail(user.email, "confirm_email", user.locale, user_id=user.id,
+               confirm_url=external_url("auth.confirm_email_link", token=raw),
+               hours=int(current_app.config["CONFIRM_TOKEN_LIFETIME"].total_seconds() // 3600))
+
+
+def resend_confirmation(email: str) -> None:
+    """Mail a new confirmation link if this address has an unconfirmed account; otherwise nothing.
+
+    The answer to the person is the same either way.
+    """
+    user = find_user(email)
+    if user is None or user.is_confirmed or not _may_mail(user.email, "confirm_email"):
+        return
+    _send_confirmation(user)
+
+
+def confirm_email(raw_token: str) -> User:
+    """Confirm the address the token was mailed to. Raises TokenError when the link cannot be used."""
+    try:
+        token = redeem_token(raw_token, TokenPurpose.CONFIRM_EMAIL)
+    except TokenError as error:
+        # A second click on a link that already did its job is not an error for the person.
+        if error.token is not None and error.token.user.is_confirmed and error.problem in (
+                TokenProblem.USED, TokenProblem.SUPERSEDED):
+            return error.token.user
+        raise
+    user = token.user
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    return user
+
+
+# Logging in and login sessions ----------------------------------------------------------------
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The person these credentials belong to, or None; unknown emails take as long as wrong passwords."""
+    if len(password) > passwords.MAX_LENGTH:
+        return None
+    user = find_user(email)
+    if user is None:
+        passwords.burn_time(password)
+        return None
+    if not passwords.verify_password(user.password_hash, password):
+        return None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    return user
+
+
+def start_login_session(user: User, remember: bool) -> str:
+    """Open a login session on one device and return its key (which goes into the cookie)."""
+    key = secrets.token_urlsafe(32)
+    config = current_app.config
+    lifetime = config["REMEMBER_COOKIE_DURATION"] if remember else config["LOGIN_SESSION_LIFETIME"]
+    db.session.add(LoginSession(user=user, key_hash=hash_token(key), expires_at=utcnow() + lifetime,
+                                remember=remember))
+    db.session.flush()
+    user.session_key = key
+    return key
+
+
+def user_for_session(key: str | None) -> User | None:
+    """The person logged in with this key, if that login is still open."""
+    if not key or len(key) > 128:
+        return None
+    row = db.session.scalar(
+        select(LoginSession).where(LoginSession.key_hash == hash_token(key), LoginSession.revoked_at.is_(None),
+                                   LoginSession.expires_at > utcnow())
+    )
+    if row is None:
+        return None
+    user = row.user
+    user.session_key = key
+    return user
+
+
+def end_login_session(key: str | None) -> None:
+    if key:
+        db.session.execute(
+            update(LoginSession).where(LoginSession.key_hash == hash_token(key), LoginSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow()).execution_options(synchronize_session=False)
+        )
+
+
+def end_login_sessions(user: User, keep: str | None = None) -> None:
+    """Log the person out on every device (except the login with key `keep`)."""
+    statement = update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+    if keep:
+        statement = statement.where(LoginSession.key_hash != hash_token(keep))
+    db.session.execute(statement.values(revoked_at=utcnow()).execution_options(synchronize_session=False))
+
+
+# Passwords ------------------------------------------------------------------------------------
+
+
+def _personal_words(user: User) -> tuple[str, ...]:
+    return tuple(word for word in (user.email.partition("@")[0], user.first_name, user.last_name) if word)
+
+
+def _set_password(user: User, password: str) -> None:
+    problems = passwords.password_problems(password, _personal_words(user))
+    if problems:
+        raise AccountError(problems[0], "password")
+    user.password_hash = passwords.hash_password(password)
+    user.password_changed_at = utcnow()
+    supersede_tokens(user, TokenPurpose.RESET_PASSWORD)
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if the address has an account; the answer to the person is the same either way."""
+    user = find_user(email)
+    if user is None or not _may_mail(user.email, "reset_password"):
+        return
+    lifetime = current_app.config["RESET_TOKEN_LIFETIME"]
+    raw = issue_token(user, TokenPurpose.RESET_PASSWORD, lifetime)
+    queue_mail(user.email, "reset_password", user.locale, user_id=user.id,
+               reset_url=external_url("auth.reset_password_link", token=raw),
+               minutes=int(lifetime.total_seconds() // 60))
+
+
+def check_reset_token(raw_token: str) -> OneTimeToken:
+    return check_token(raw_token, TokenPurpose.RESET_PASSWORD)
+
+
+def reset_password(raw_token: str, password: str) -> User:
+    """Set a new password through a reset link and log the person out everywhere.
+
+    The password is checked before the link is used, so a rejected password leaves the link working.
+    Following the link also proves the address, so an unconfirmed account becomes confirmed.
+    """
+    user = check_reset_token(raw_token).user
+    problems = passwords.password_problems(password, _personal_words(user))
+    if problems:
+        raise AccountError(problems[0], "password")
+    redeem_token(raw_token, TokenPurpose.RESET_PASSWORD)
+    _set_password(user, password)
+    end_login_sessions(user)
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    queue_mail(user.email, "password_changed", user.locale, user_id=user.id,
+               reset_url=external_url("auth.forgot_password"))
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change the password of a logged-in person; their other devices are logged out."""
+    if not passwords.verify_password(user.password_hash, current):
+        raise AccountError(_("Your current password is not correct."), "current_password")
+    _set_password(user, new)
+    end_login_sessions(user, keep=user.session_key)
+    queue_mail(user.email, "password_changed", user.locale, user_id=user.id,
+               reset_url=external_url("auth.forgot_password"))
+
+
+# Profile --------------------------------------------------------------------------------------
+
+
+def normalize_mobile(number: str, country: str) -> str:
+    """A mobile number valid in `country`, in E.164 form (+4791234567)."""
+    try:
+        parsed = phonenumbers.parse(number or "", country)
+    except phonenumbers.NumberParseException as error:
+        raise AccountError(_("Enter a mobile phone number, for example with the country code."), "phone") from error
+    if not phonenumbers.is_valid_number(parsed):
+        raise AccountError(_("This is not a valid phone number for the chosen country."), "phone")
+    if phonenumbers.number_type(parsed) not in (phonenumbers.PhoneNumberType.MOBILE,
+                                                phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
+        raise AccountError(_("Enter a mobile number, so that we can reach you on site."), "phone")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def update_profile(user: User, *, first_name: str, last_name: str, phone: str, country: str,
+                   locale: str, company_name: str | None) -> None:
+    """Save the profile; the first complete save marks the profile complete."""
+    first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
+    if not first_name or not last_name:
+        raise AccountError(_("Enter your first and last name."), "first_name" if not first_name else "last_name")
+    if country not in Region(user.region).countries:
+        raise AccountError(_("Choose a country in your region."), "country")
+    if locale not in LANGUAGES:
+        raise AccountError(_("Choose one of the languages offered."), "locale")
+    user.first_name, user.last_name = first_name[:100], last_name[:100]
+    user.phone = normalize_mobile(phone, country)
+    user.country = country
+    user.locale = locale
+    user.company_name = (company_name or "").strip()[:200] or None
+    if user.profile_completed_at is None:
+        user.profile_completed_at = utcnow()
+
+
+def set_language(user: User, locale: str) -> None:
+    if locale in LANGUAGES:
+        user.locale = locale
+
+
+# Staff ----------------------------------------------------------------------------------------
+
+
+def create_staff(email: str, password: str, role: Role, region: Region = Region.EUROPE) -> User:
+    """Create a confirmed staff account (from the CLI)."""
+    if role not in (Role.SUPPORT, Role.ADMIN):
+        raise AccountError(_("Staff accounts have the role support or admin."))
+    address = normalize_email(email)
+    if find_user(address) is not None:
+        raise AccountError(_("An account with this email address already exists."), "email")
+    problems = passwords.password_problems(password, (address.partition("@")[0],))
+    if problems:
+        raise AccountError(problems[0], "password")
+    user = User(email=address, password_hash=passwords.hash_password(password), region=region, locale="en",
+                email_confirmed_at=utcnow())
+    user.role_grants.append(RoleGrant(role=role))
+    db.session.add(user)
+    db.session.flush()
+    return user

@@ -1,0 +1,91 @@
+"""Operator commands: `flask users …`, `flask mail …`, `flask demo …`."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from .accounts.models import Role, User
+from .accounts.passwords import hash_password
+from .accounts.regions import Region
+from .accounts.services import AccountError, create_staff, find_user, update_profile
+from .database import db, utcnow
+from .mail.services import deliver_pending
+
+users = AppGroup("users", help="Manage accounts.")
+mail = AppGroup("mail", help="Deliver the mail outbox.")
+demo = AppGroup("demo", help="Demo data for a development machine.")
+
+#: The demo accounts `flask demo seed` creates; the README states these credentials.
+DEMO_SUPPORT = ("support@example.com", "demo support desk password")
+DEMO_LEARNER = ("learner@example.com", "demo learner account password")
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\n")
+
+
+@users.command("create-staff")
+@click.argument("email")
+@click.option("--role", type=click.Choice([Role.SUPPORT.value, Role.ADMIN.value]), default=Role.SUPPORT.value,
+              show_default=True)
+@click.option("--region", type=click.Choice([region.value for region in Region]), default=Region.EUROPE.value,
+              show_default=True)
+def create_staff_command(email: str, role: str, region: str) -> None:
+    """Create a staff account. The password is asked for, or read from standard input."""
+    password = _read_password()
+    try:
+        user = create_staff(email, password, Role(role), Region(region))
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"Created {role} account {user.email}.")
+
+
+@mail.command("send")
+@click.option("--loop", is_flag=True, help="Keep running, checking for due mail every --interval seconds.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between checks with --loop.")
+def send_command(loop: bool, interval: float) -> None:
+    """Send due mail once (or forever with --loop). Safe to run on several hosts at once."""
+    while True:
+        report = deliver_pending()
+        if report.sent or report.retrying or report.failed:
+            click.echo(f"{utcnow():%Y-%m-%d %H:%M:%S} sent {report.sent}, retrying {report.retrying}, "
+                       f"failed {report.failed}")
+            for error in report.errors:
+                click.echo(f"  {error}", err=True)
+        if not loop:
+            return
+        db.session.remove()
+        time.sleep(interval)
+
+
+@demo.command("seed")
+def seed_command() -> None:
+    """Create the demo support and learner accounts (not in production). Safe to run again."""
+    if current_app.config["PORTAL_ENV"] == "production":
+        raise click.ClickException("Demo accounts are never created in production.")
+    if find_user(DEMO_SUPPORT[0]) is None:
+        create_staff(DEMO_SUPPORT[0], DEMO_SUPPORT[1], Role.SUPPORT)
+    if find_user(DEMO_LEARNER[0]) is None:
+        learner = User(email=DEMO_LEARNER[0], password_hash=hash_password(DEMO_LEARNER[1]), region=Region.EUROPE,
+                       locale="en", email_confirmed_at=utcnow())
+        db.session.add(learner)
+        update_profile(learner, first_name="Kari", last_name="Nordmann", phone="+47 406 12 345", country="NO",
+                       locale="en", company_name=None)
+    db.session.commit()
+    click.echo(f"Demo support account: {DEMO_SUPPORT[0]} / {DEMO_SUPPORT[1]}")
+    click.echo(f"Demo learner account: {DEMO_LEARNER[0]} / {DEMO_LEARNER[1]}")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users)
+    app.cli.add_command(mail)
+    app.cli.add_command(demo)

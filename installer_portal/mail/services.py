@@ -1,0 +1,222 @@
+"""Queue mail in the current transaction, and deliver queued mail over SMTP or into files."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import Protocol
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import and_, or_, select, update
+
+from ..database import db, utcnow
+from .models import MailStatus, OutboxMessage
+
+#: A sender that claimed a message and did not finish within this time is presumed dead.
+CLAIM_TIMEOUT = timedelta(minutes=5)
+#: After this many failed tries a message is marked failed (about a day of retries with the backoff below).
+MAX_ATTEMPTS = 12
+_LINK = re.compile(r"https?://\S+")
+
+
+def queue_mail(to: str, template: str, locale: str, user_id: int | None = None, **context) -> OutboxMessage:
+    """Render `emails/<template>.{txt,html}` in `locale` and add it to the outbox (not committed).
+
+    The first line of the text template is the subject.
+    """
+    with force_locale(locale):
+        text = render_template(f"emails/{template}.txt", **context)
+        html = render_template(f"emails/{template}.html", **context)
+    subject, _, body = text.partition("\n")
+    domain = (current_app.config["MAIL_FROM"].rpartition("@")[2].strip(" >") or "localhost")
+    message = OutboxMessage(
+        message_id=make_msgid(domain=domain), user_id=user_id, to_address=to, template=template,
+        locale=locale, subject=subject.strip(), body_text=body.lstrip("\n"), body_html=html,
+        status=MailStatus.PENDING, next_attempt_at=utcnow(),
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+class DeliveryError(Exception):
+    """A message could not be handed over; `permanent` when retrying cannot help."""
+
+    def __init__(self, reason: str, permanent: bool = False):
+        super().__init__(reason)
+        self.permanent = permanent
+
+
+class Transport(Protocol):
+    def send(self, message: EmailMessage) -> None: ...
+
+
+class SMTPTransport:
+    """Hands messages to an SMTP server, one connection per delivery run."""
+
+    def __init__(self, host: str, port: int, username: str = "", password: str = "",
+                 starttls: bool = True, timeout: float = 20):
+        self.host, self.port, self.username, self.password = host, port, username, password
+        self.starttls, self.timeout = starttls, timeout
+        self._connection: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        if self._connection is None:
+            connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            if self.starttls:
+                connection.starttls(context=ssl.create_default_context())
+            if self.username:
+                connection.login(self.username, self.password)
+            self._connection = connection
+        return self._connection
+
+    def send(self, message: EmailMessage) -> None:
+        try:
+            self._connect().send_message(message)
+        except smtplib.SMTPRecipientsRefused as error:
+            code, reply = next(iter(error.recipients.values()))
+            raise DeliveryError(f"{code} {reply.decode(errors='replace')}", permanent=code >= 500) from error
+        except smtplib.SMTPResponseException as error:
+            self.close()
+            reply = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
+            raise DeliveryError(f"{error.smtp_code} {reply}", permanent=500 <= error.smtp_code < 600
+                                and error.smtp_code not in (530, 535)) from error
+        except (OSError, smtplib.SMTPException) as error:
+            self.close()
+            raise DeliveryError(f"{type(error).__name__}: {error}") from error
+
+    def close(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                self._connection.quit()
+            self._connection = None
+
+
+class FileTransport:
+    """Writes each message to `<directory>/<id>.eml` and prints its links: mail on a newcomer's machine."""
+
+    def __init__(self, directory: str | Path, echo=print):
+        self.directory = Path(directory)
+        self.echo = echo
+
+    def send(self, message: EmailMessage) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9.-]", "", message["Message-ID"]) + ".eml"
+        (self.directory / name).write_bytes(bytes(message))
+        body = message.get_body(("plain",)).get_content()
+        links = "\n".join(f"    {link}" for link in _LINK.findall(body))
+        self.echo(f"Mail to {message['To']}: {message['Subject']}\n{links}")
+
+    def close(self) -> None:
+        pass
+
+
+def transport_from_config() -> SMTPTransport | FileTransport:
+    config = current_app.config
+    if not config["SMTP_HOST"]:
+        return FileTransport(config["MAIL_OUTBOX_DIR"])
+    return SMTPTransport(config["SMTP_HOST"], config["SMTP_PORT"], config["SMTP_USERNAME"],
+                         config["SMTP_PASSWORD"], config["SMTP_STARTTLS"], config["SMTP_TIMEOUT"])
+
+
+def build_email(row: OutboxMessage) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = row.to_address
+    message["Subject"] = row.subject
+    message["Message-ID"] = row.message_id
+    message["Date"] = format_datetime(row.created_at)
+    message["Content-Language"] = row.locale
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(row.body_text or "")
+    if row.body_html:
+        message.add_alternative(row.body_html, subtype="html")
+    return message
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait 30 s after the first failure, doubling up to an hour."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _due():
+    now = utcnow()
+    return or_(
+        and_(OutboxMessage.status == MailStatus.PENDING, OutboxMessage.next_attempt_at <= now),
+        and_(OutboxMessage.status == MailStatus.SENDING, OutboxMessage.claimed_at < now - CLAIM_TIMEOUT),
+    )
+
+
+def _claim(message_id: int) -> bool:
+    """Take one message for this sender. The conditional UPDATE lets only one sender win it."""
+    result = db.session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id, _due())
+        .values(status=MailStatus.SENDING, claimed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def deliver_pending(transport: Transport | None = None, limit: int = 100) -> DeliveryReport:
+    """Send what is due, once each, even with several senders on several hosts at the same time."""
+    transport = transport or transport_from_config()
+    report = DeliveryReport()
+    due = db.session.scalars(select(OutboxMessage.id).where(_due()).order_by(OutboxMessage.id).limit(limit)).all()
+    db.session.commit()
+    try:
+        for message_id in due:
+            if not _claim(message_id):
+                continue
+            row = db.session.get(OutboxMessage, message_id)
+            try:
+                transport.send(build_email(row))
+            except DeliveryError as error:
+                _record_failure(row, str(error), error.permanent, report)
+            else:
+                row.status, row.sent_at, row.last_error = MailStatus.SENT, utcnow(), None
+                row.attempts += 1
+                # The body may carry a one-time link: once delivered, it is not kept at rest.
+                row.body_text = row.body_html = None
+                report.sent += 1
+            db.session.commit()
+    finally:
+        transport.close()
+    return report
+
+
+def _record_failure(row: OutboxMessage, reason: str, permanent: bool, report: DeliveryReport) -> None:
+    row.attempts += 1
+    row.last_error = reason[:2000]
+    report.errors.append(f"{row.to_address}: {reason}")
+    if permanent or row.attempts >= MAX_ATTEMPTS:
+        row.status = MailStatus.FAILED
+        report.failed += 1
+    else:
+        row.status = MailStatus.PENDING
+        row.next_attempt_at = utcnow() + backoff(row.attempts)
+        report.retrying += 1
+
+
+def outbox_files(directory: str | Path) -> list[Path]:
+    """The .eml files the file transport wrote, newest first (for the development outbox page)."""
+    path = Path(directory)
+    if not path.is_dir():
+        return []
+    return sorted(path.glob("*.eml"), key=lambda item: item.stat().st_mtime, reverse=True)

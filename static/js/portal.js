@@ -1,0 +1,26 @@
+// Progressive enhancements only: every page works without this file.
+"use strict";
+
+// A "show password" button under each password field, so people on phones can check what they typed.
+document.addEventListener("DOMContentLoaded", () => {
+  // The labels come from the page, translated by the server.
+  const labels = [document.body.dataset.showPassword, document.body.dataset.hidePassword];
+  document.querySelectorAll("input[type=password]").forEach((input) => {
+    const toggle = document.createElement("button");
+    toggle.type = "button";
+    toggle.className = "password-toggle";
+    toggle.textContent = labels[0];
+    toggle.setAttribute("aria-controls", input.id);
+    toggle.setAttribute("aria-pressed", "false");
+    toggle.addEventListener("click", () => {
+      const show = input.type === "password";
+      input.type = show ? "text" : "password";
+      toggle.textContent = labels[show ? 1 : 0];
+      toggle.setAttribute("aria-pressed", String(show));
+    });
+    input.insertAdjacentElement("afterend", toggle);
+  });
+  // Focus the error summary after a failed submit, so screen readers announce it.
+  const summary = document.querySelector(".form-summary");
+  if (summary) summary.focus();
+});
