@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from ..accounts.forms import ChangePasswordForm, ProfileForm
 from ..accounts.regions import Region, country_choices
@@ -55,9 +56,8 @@ def resend():
 def profile():
     user = current_user._get_current_object()
     form = ProfileForm(obj=user if request.method == "GET" else None)
-    form.country.choices = country_choices(Region(user.region), user.locale)
-    if request.method == "GET" and not user.country and len(form.country.choices) == 1:
-        form.country.data = form.country.choices[0][0]
+    countries = country_choices(Region(user.region), user.locale)
+    form.country.choices = [SelectChoice(code, name) for code, name in countries]
     if form.validate_on_submit():
         first_time = not user.profile_complete
         try:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField, TelField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TelField,
+)
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from ..forms import PortalForm
@@ -48,8 +57,7 @@ def _new_password_fields():
 
 
 class SignUpForm(PortalForm):
-    region = RadioField(_l("Where do you install?"), choices=[(region.value, region.label) for region in Region],
-                        validators=[InputRequired(_l("Choose your region."))])
+    region = RadioField(_l("Where do you install?"), choices=[], validators=[InputRequired(_l("Choose your region."))])
     email = _email_field()
     password, confirm_password = _new_password_fields()
     terms = BooleanField(_l("I accept the terms and conditions."),
@@ -58,7 +66,7 @@ class SignUpForm(PortalForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Labels are resolved per request, in the reader's language.
-        self.region.choices = [(region.value, region.label) for region in Region]
+        self.region.choices = [SelectChoice(region.value, region.label) for region in Region]
 
 
 class LoginForm(PortalForm):
@@ -94,7 +102,9 @@ class ProfileForm(PortalForm):
     phone = TelField(_l("Mobile phone"), validators=[DataRequired(_REQUIRED), Length(max=32)],
                      description=_l("We call this number only about your account or a station you installed."),
                      render_kw={"autocomplete": "tel", "inputmode": "tel"})
-    locale = SelectField(_l("Preferred language"), choices=list(LANGUAGES.items()),
+    locale = SelectField(_l("Preferred language"),
+                         choices=[SelectChoice(code, name, render_kw={"lang": code})
+                                  for code, name in LANGUAGES.items()],
                          validators=[InputRequired(_REQUIRED)],
                          description=_l("Pages and emails will be in this language."))
     company_name = StringField(_l("Company name (optional)"), validators=[Optional(), Length(max=200)],

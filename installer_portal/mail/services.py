@@ -86,7 +86,8 @@ class SMTPTransport:
             raise DeliveryError(f"{code} {reply.decode(errors='replace')}", permanent=code >= 500) from error
         except smtplib.SMTPResponseException as error:
             self.close()
-            reply = error.smtp_error.decode(errors="replace") if isinstance(error.smtp_error, bytes) else error.smtp_error
+            reply = error.smtp_error
+            reply = reply.decode(errors="replace") if isinstance(reply, bytes) else reply
             raise DeliveryError(f"{error.smtp_code} {reply}", permanent=500 <= error.smtp_code < 600
                                 and error.smtp_code not in (530, 535)) from error
         except (OSError, smtplib.SMTPException) as error:
@@ -134,11 +135,12 @@ def build_email(row: OutboxMessage) -> EmailMessage:
     message["Subject"] = row.subject
     message["Message-ID"] = row.message_id
     message["Date"] = format_datetime(row.created_at)
-    message["Content-Language"] = row.locale
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(row.body_text or "")
     if row.body_html:
         message.add_alternative(row.body_html, subtype="html")
+    # After the body: set_content() drops Content-* headers set before it.
+    message["Content-Language"] = row.locale
     return message
 
 
