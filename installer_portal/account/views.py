@@ -45,10 +45,13 @@ def confirm_pending():
 @bp.route("/confirm-email/resend", methods=["POST"])
 @limiter.limit(lambda: current_app.config["LIMIT_RESEND"])
 def resend():
-    resend_confirmation(current_user.email)
-    db.session.commit()
-    flash(_("We sent a new link to %(email)s. If it isn't there, look in your spam folder.",
-            email=current_user.email), "success")
+    if resend_confirmation(current_user.email):
+        db.session.commit()
+        flash(_("We sent a new link to %(email)s. If it isn't there, look in your spam folder.",
+                email=current_user.email), "success")
+    else:
+        flash(_("We have already sent you several links in the last hour. Look in your spam folder, "
+                "or try again later."), "error")
     return redirect(url_for("account.confirm_pending"))
 
 

@@ -116,15 +116,16 @@ def _send_confirmation(user: User) -> None:
                hours=int(current_app.config["CONFIRM_TOKEN_LIFETIME"].total_seconds() // 3600))
 
 
-def resend_confirmation(email: str) -> None:
-    """Mail a new confirmation link if this address has an unconfirmed account; otherwise nothing.
+def resend_confirmation(email: str) -> bool:
+    """Mail a new confirmation link if this address has an unconfirmed account; say whether one was sent.
 
-    The answer to the person is the same either way.
+    Anonymous callers must answer the same either way; a logged-in person may be told.
     """
     user = find_user(email)
     if user is None or user.is_confirmed or not _may_mail(user.email, "confirm_email"):
-        return
+        return False
     _send_confirmation(user)
+    return True
 
 
 def confirm_email(raw_token: str) -> User:

@@ -61,7 +61,7 @@ def sign_up_page():
             show_error(form, error.field, error.message)
         else:
             db.session.commit()
-            session[SENT_TO] = {"email": form.email.data, "certain": True}
+            session[SENT_TO] = {"email": form.email.data, "kind": "sign_up"}
             return redirect(url_for("auth.check_email"))
     return render_template("auth/sign_up.html", form=form), 400 if form.errors else 200
 
@@ -73,7 +73,7 @@ def _current_locale() -> str:
 @bp.route("/sign-up/check-email")
 def check_email():
     sent = session.get(SENT_TO) or {}
-    return render_template("auth/check_email.html", email=sent.get("email"), certain=sent.get("certain", False))
+    return render_template("auth/check_email.html", email=sent.get("email"), kind=sent.get("kind"))
 
 
 @bp.route("/confirm/<path:token>")
@@ -119,7 +119,7 @@ def resend_confirmation_page():
     if form.validate_on_submit():
         resend_confirmation(form.email.data)
         db.session.commit()
-        session[SENT_TO] = {"email": form.email.data, "certain": False}
+        session[SENT_TO] = {"email": form.email.data, "kind": "confirm"}
         session.pop(LINK_PROBLEM, None)
         return redirect(url_for("auth.check_email"))
     return render_template("auth/resend.html", form=form), 400 if form.errors else 200
@@ -167,7 +167,7 @@ def forgot_password():
     if form.validate_on_submit():
         request_password_reset(form.email.data)
         db.session.commit()
-        session[SENT_TO] = {"email": form.email.data, "certain": False}
+        session[SENT_TO] = {"email": form.email.data, "kind": "reset"}
         return redirect(url_for("auth.check_email"))
     return render_template("auth/forgot_password.html", form=form), 400 if form.errors else 200
 
