@@ -61,6 +61,6 @@ def register(app: Flask) -> None:
     def unexpected(error: Exception):
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         db.session.rollback()
-        return _page(500, _("Something went wrong on our side"), _("Nothing you entered was lost on purpose, but "
-                                                                   "please try again in a minute. If it keeps "
-                                                                   "happening, contact support."))
+        return _page(500, _("Something went wrong on our side"), _("What you just sent was not saved. Please try "
+                                                                   "again in a minute. If it keeps happening, "
+                                                                   "contact support."))

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user
 from wtforms import SelectChoice
 
 from ..accounts.forms import ChangePasswordForm, ProfileForm
 from ..accounts.regions import Region, country_choices
-from ..accounts.services import AccountError, change_password, resend_confirmation, update_profile
+from ..accounts.services import (
+    AccountError,
+    change_password,
+    resend_confirmation,
+    start_login_session,
+    update_profile,
+)
 from ..database import db
 from ..extensions import limiter, login_manager
 from ..forms import show_error
@@ -82,13 +88,18 @@ def profile():
 def password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        user = current_user._get_current_object()
         try:
-            change_password(current_user._get_current_object(), form.current_password.data, form.password.data)
+            change_password(user, form.current_password.data, form.password.data)
         except AccountError as error:
             db.session.rollback()
             show_error(form, error.field, error.message)
         else:
+            # Every login ended with the old password; this device continues in a new one.
+            session.clear()
+            start_login_session(user, remember=False)
             db.session.commit()
+            login_user(user)
             flash(_("Your password has been changed. You have been logged out on your other devices."), "success")
             return redirect(url_for("account.home"))
     return render_template("account/password.html", form=form), 400 if form.errors else 200

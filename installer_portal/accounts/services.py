@@ -12,7 +12,7 @@ from datetime import timedelta
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..database import db, utcnow
@@ -146,6 +146,9 @@ def confirm_email(raw_token: str) -> User:
 
 # Logging in and login sessions ----------------------------------------------------------------
 
+#: How long ended logins are kept after they expired.
+LOGIN_HISTORY = timedelta(days=30)
+
 
 def authenticate(email: str, password: str) -> User | None:
     """The person these credentials belong to, or None; unknown emails take as long as wrong passwords."""
@@ -166,6 +169,11 @@ def start_login_session(user: User, remember: bool) -> str:
     """Open a login session on one device and return its key (which goes into the cookie)."""
     key = secrets.token_urlsafe(32)
     config = current_app.config
+    # Old logins of this person are kept a while for support, then dropped, so the table stays small.
+    db.session.execute(
+        delete(LoginSession).where(LoginSession.user_id == user.id,
+                                   LoginSession.expires_at < utcnow() - LOGIN_HISTORY)
+    )
     lifetime = config["REMEMBER_COOKIE_DURATION"] if remember else config["LOGIN_SESSION_LIFETIME"]
     db.session.add(LoginSession(user=user, key_hash=hash_token(key), expires_at=utcnow() + lifetime,
                                 remember=remember))
@@ -197,12 +205,12 @@ def end_login_session(key: str | None) -> None:
         )
 
 
-def end_login_sessions(user: User, keep: str | None = None) -> None:
-    """Log the person out on every device (except the login with key `keep`)."""
-    statement = update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
-    if keep:
-        statement = statement.where(LoginSession.key_hash != hash_token(keep))
-    db.session.execute(statement.values(revoked_at=utcnow()).execution_options(synchronize_session=False))
+def end_login_sessions(user: User) -> None:
+    """Log the person out on every device."""
+    db.session.execute(
+        update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow()).execution_options(synchronize_session=False)
+    )
 
 
 # Passwords ------------------------------------------------------------------------------------
@@ -258,11 +266,14 @@ def reset_password(raw_token: str, password: str) -> User:
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    """Change the password of a logged-in person; their other devices are logged out."""
+    """Change the password of a logged-in person and end every login they have.
+
+    Even this device's login ends (a copy of its cookie must die too); the caller opens a new one.
+    """
     if not passwords.verify_password(user.password_hash, current):
         raise AccountError(_("Your current password is not correct."), "current_password")
     _set_password(user, new)
-    end_login_sessions(user, keep=user.session_key)
+    end_login_sessions(user)
     queue_mail(user.email, "password_changed", user.locale, user_id=user.id,
                reset_url=external_url("auth.forgot_password"))
 
@@ -275,7 +286,7 @@ def normalize_mobile(number: str, country: str) -> str:
     try:
         parsed = phonenumbers.parse(number or "", country)
     except phonenumbers.NumberParseException as error:
-        raise AccountError(_("Enter a mobile phone number, for example with the country code."), "phone") from error
+        raise AccountError(_("Enter your mobile phone number, with or without the country code."), "phone") from error
     if not phonenumbers.is_valid_number(parsed):
         raise AccountError(_("This is not a valid phone number for the chosen country."), "phone")
     if phonenumbers.number_type(parsed) not in (phonenumbers.PhoneNumberType.MOBILE,

@@ -28,7 +28,7 @@ SUPPORT_CONTACTS = {
     Region.EUROPE: SupportContact(
         email="support-eu@installer-portal.example",
         phone="+31 20 555 0142",
-        hours=_l("Monday to Friday, 8:00 to 17:00 Central European Time"),
+        hours=_l("Monday to Friday, 8:00 to 17:00 Central European Time (7:00 to 16:00 in the UK)"),
         timezone="Europe/Amsterdam",
     ),
 }

@@ -89,11 +89,10 @@ def test_sign_up_succeeds_while_smtp_is_down_and_the_mail_is_sent_once_after_the
         db.session.remove()
     assert smtp.messages == []
 
-    with time_machine.travel(waiting.next_attempt_at + timedelta(seconds=1), tick=True):
-        with app.app_context():
-            first = deliver_pending()
-            again = deliver_pending()
-            db.session.remove()
+    with time_machine.travel(waiting.next_attempt_at + timedelta(seconds=1), tick=True), app.app_context():
+        first = deliver_pending()
+        again = deliver_pending()
+        db.session.remove()
 
     assert (first.sent, again.sent) == (1, 0)
     assert len(smtp.to("offline@example.com")) == 1
@@ -212,7 +211,8 @@ def test_the_last_allowed_attempt_marks_a_message_failed(app):
 def test_a_sent_message_keeps_no_body_and_no_link_at_rest(app, client, mail):
     sign_up(client, "scrubbed@example.com")
     (before,) = outbox(app)
-    assert before.body_text and before.body_html
+    assert before.body_text
+    assert before.body_html
 
     (message,) = mail().to("scrubbed@example.com")
 

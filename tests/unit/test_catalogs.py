@@ -38,7 +38,7 @@ def test_catalogs_are_not_stale_against_the_sources(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     template = tmp_path / "messages.pot"
     CommandLineInterface().run(["pybabel", "-q", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext",
-                                "--no-location", "-o", str(template), "."])
+                                "--no-location", "--ignore-dirs", ".* __pycache__", "-o", str(template), "."])
     with open(template, "rb") as handle:
         in_sources = {message.id for message in read_po(handle) if message.id}
     for language in LANGUAGES:
