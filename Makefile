@@ -53,7 +53,7 @@ translations: $(VENV)/.installed
 extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --ignore-dirs '.* __pycache__' \
 	  --project "Installer Portal" -o $(TRANSLATIONS)/messages.pot .
-	$(BIN)/pybabel -q update -N --no-wrap --omit-header -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	$(BIN)/pybabel -q update -N --no-wrap -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 
 lint: install-test
 	$(BIN)/ruff check .

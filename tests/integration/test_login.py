@@ -191,6 +191,18 @@ def test_a_copied_remember_cookie_dies_at_logout(app, client):
     assert_sent_to_login(before.get(HOME))
 
 
+@pytest.mark.req("SES-03")
+def test_logout_removes_the_remember_cookie_from_the_browser(app, client):
+    email = make_user(app)
+    log_in(client, email, remember=True)
+    assert client.raw.get_cookie("remember") is not None
+
+    assert log_out(client).status_code == 302
+
+    assert client.raw.get_cookie("remember") is None
+    assert_sent_to_login(client.get(HOME))
+
+
 # Changing the password -------------------------------------------------------------------------
 
 

@@ -227,6 +227,19 @@ def test_password_change_kills_an_outstanding_reset_link(app, client, other_clie
     assert_password_is(app, email, works=STRONG, fails=PASSWORD)
 
 
+@pytest.mark.req("TOK-05")
+def test_reset_link_dies_when_the_email_address_changes(app, client, mail):
+    email = make_user(app)
+    link = reset_link(client, mail, email)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        user.email = "moved@example.com"
+        db.session.commit()
+
+    assert_link_refused(open_link(client, link))
+    assert_password_is(app, "moved@example.com", works=PASSWORD, fails=STRONG)
+
+
 @pytest.mark.req("TOK-06")
 def test_newer_reset_link_supersedes_the_older(app, client, mail):
     email = make_user(app)
@@ -255,6 +268,25 @@ def test_reset_logs_out_other_sessions(app, client, other_client, mail):
     copied = fresh_client(app)
     copied.raw.set_cookie("remember", remembered)
     assert copied.get(HOME).status_code == 302
+
+
+@pytest.mark.req("SES-03")
+@pytest.mark.parametrize("remember", [False, True], ids=["session", "remember-me"])
+def test_reset_in_a_browser_where_someone_else_is_logged_in_logs_them_out(app, client, mail, remember):
+    someone_else = make_user(app)
+    email = make_user(app)
+    log_in(client, someone_else, remember=remember)
+    copied = client.raw.get_cookie("session").value
+
+    open_link(client, reset_link(client, mail, email))
+    assert choose_password(client, STRONG).status_code == 302
+
+    response = client.get(HOME)
+    assert (response.status_code, response.headers["Location"].startswith("/login")) == (302, True)
+    thief = fresh_client(app)
+    thief.raw.set_cookie("session", copied)
+    response = thief.get(HOME)
+    assert (response.status_code, response.headers["Location"].startswith("/login")) == (302, True)
 
 
 def test_reset_confirms_an_unconfirmed_account(app, client, mail):
