@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import has_request_context, request
 from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
@@ -31,6 +31,8 @@ def supported_language(tag: str | None) -> str | None:
 
 def select_locale() -> str:
     """The person's preference, else the language they picked, else the browser's, else English."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE  # CLI commands and the mail sender (mail sets its own language)
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
     picked = supported_language(request.cookies.get(LANGUAGE_COOKIE))

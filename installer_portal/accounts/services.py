@@ -287,7 +287,7 @@ def normalize_mobile(number: str, country: str) -> str:
         parsed = phonenumbers.parse(number or "", country)
     except phonenumbers.NumberParseException as error:
         raise AccountError(_("Enter your mobile phone number, with or without the country code."), "phone") from error
-    if not phonenumbers.is_valid_number(parsed):
+    if not phonenumbers.is_valid_number_for_region(parsed, country):
         raise AccountError(_("This is not a valid phone number for the chosen country."), "phone")
     if phonenumbers.number_type(parsed) not in (phonenumbers.PhoneNumberType.MOBILE,
                                                 phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):

@@ -48,6 +48,15 @@ def _login_account_key() -> str:
         return "login:" + request.form.get("email", "")[:254].lower()
 
 
+def end_current_login() -> None:
+    """Log this browser out: end its login on the server and start a clean session (caller commits)."""
+    if current_user.is_authenticated:
+        end_login_session(current_user.session_key)
+    session.clear()
+    # After clear(): logout_user() leaves the note that makes Flask-Login delete the remember cookie.
+    logout_user()
+
+
 @bp.route("/sign-up", methods=["GET", "POST"])
 @limiter.limit(_limit("LIMIT_SIGN_UP"), methods=["POST"])
 def sign_up_page():
@@ -87,13 +96,10 @@ def confirm_email_link(token: str):
         session[LINK_PROBLEM] = {"problem": error.problem.value,
                                  "email": error.token.email if error.token is not None else None}
         return redirect(url_for("auth.confirm_problem"))
-    db.session.commit()
     if current_user.is_authenticated and current_user.id != user.id:
         # Someone else's link opened in this browser: do not stay logged in as the wrong person.
-        end_login_session(current_user.session_key)
-        db.session.commit()
-        logout_user()
-        session.clear()
+        end_current_login()
+    db.session.commit()
     return redirect(url_for("auth.email_confirmed"))
 
 
@@ -151,11 +157,8 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    if current_user.is_authenticated:
-        end_login_session(current_user.session_key)
-        db.session.commit()
-        logout_user()
-    session.clear()
+    end_current_login()
+    db.session.commit()
     flash(_("You are logged out."), "success")
     return redirect(url_for("public.start"))
 
@@ -198,10 +201,9 @@ def reset_password_page():
             db.session.rollback()
             show_error(form, error.field, error.message)
         else:
+            # Whoever is logged in in this browser (perhaps someone else) is logged out too.
+            end_current_login()
             db.session.commit()
-            if current_user.is_authenticated:
-                logout_user()
-            session.clear()
             flash(_("Your password has been changed. Log in with your new password."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form), 400 if form.errors else 200

@@ -211,6 +211,7 @@ def test_logout_removes_the_remember_cookie_from_the_browser(app, client):
 def test_password_change_logs_out_other_devices_but_not_this_one(app, client, other_client):
     email = make_user(app)
     log_in(client, email)
+    this_device_before = client.raw.get_cookie("session").value
     log_in(other_client, email, remember=True)
     other_remember = other_client.raw.get_cookie("remember").value
     assert other_client.get(HOME).status_code == 200
@@ -220,6 +221,10 @@ def test_password_change_logs_out_other_devices_but_not_this_one(app, client, ot
     assert (response.status_code, response.headers["Location"]) == (302, HOME)
     assert client.get(HOME).status_code == 200
     assert_sent_to_login(other_client.get(HOME))
+    # This device goes on in a new login: a copy of its cookie from before the change is dead too.
+    old_copy = fresh_client(app)
+    old_copy.raw.set_cookie("session", this_device_before)
+    assert_sent_to_login(old_copy.get(HOME))
     copied = fresh_client(app)
     copied.raw.set_cookie("remember", other_remember)
     assert_sent_to_login(copied.get(HOME))

@@ -70,6 +70,11 @@ def assert_link_refused(page) -> None:
     assert 'name="password"' not in html
 
 
+def assert_sent_to_login(response) -> None:
+    assert response.status_code == 302, f"not sent to the login page: {response.status_code}"
+    assert response.headers["Location"].startswith("/login")
+
+
 def assert_password_is(app, email: str, works: str, fails: str) -> None:
     assert log_in(fresh_client(app), email, fails).status_code == 400
     assert log_in(fresh_client(app), email, works).status_code == 302
@@ -263,11 +268,10 @@ def test_reset_logs_out_other_sessions(app, client, other_client, mail):
     open_link(client, reset_link(client, mail, email))
     assert choose_password(client, STRONG).status_code == 302
 
-    response = other_client.get(HOME)
-    assert (response.status_code, response.headers["Location"].startswith("/login")) == (302, True)
+    assert_sent_to_login(other_client.get(HOME))
     copied = fresh_client(app)
     copied.raw.set_cookie("remember", remembered)
-    assert copied.get(HOME).status_code == 302
+    assert_sent_to_login(copied.get(HOME))
 
 
 @pytest.mark.req("SES-03")
@@ -281,12 +285,10 @@ def test_reset_in_a_browser_where_someone_else_is_logged_in_logs_them_out(app, c
     open_link(client, reset_link(client, mail, email))
     assert choose_password(client, STRONG).status_code == 302
 
-    response = client.get(HOME)
-    assert (response.status_code, response.headers["Location"].startswith("/login")) == (302, True)
+    assert_sent_to_login(client.get(HOME))
     thief = fresh_client(app)
     thief.raw.set_cookie("session", copied)
-    response = thief.get(HOME)
-    assert (response.status_code, response.headers["Location"].startswith("/login")) == (302, True)
+    assert_sent_to_login(thief.get(HOME))
 
 
 def test_reset_confirms_an_unconfirmed_account(app, client, mail):
