@@ -113,7 +113,7 @@ def confirm_problem():
     details = session.get(LINK_PROBLEM) or {"problem": TokenProblem.INVALID.value, "email": None}
     error = TokenError(TokenProblem(details["problem"]))
     form = EmailForm(data={"email": details.get("email") or ""})
-    return render_template("auth/link_problem.html", message=error.message, form=form,
+    return render_template("auth/link_problem.html", message=error.message, problem=error.problem.value, form=form,
                            action=url_for("auth.resend_confirmation_page"),
                            button=_("Send me a new link")), 400
 
@@ -212,6 +212,6 @@ def reset_password_page():
 def _reset_link_problem(error: TokenError):
     session.pop(RESET_TOKEN, None)
     form = EmailForm(data={"email": error.token.email if error.token is not None else ""})
-    return render_template("auth/link_problem.html", message=error.message, form=form,
+    return render_template("auth/link_problem.html", message=error.message, problem=error.problem.value, form=form,
                            action=url_for("auth.forgot_password"), button=_("Send me a new link")), 400
 
