@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from tests.factories import PASSWORD
+from sqlalchemy import func, select
+
+from installer_portal.accounts.models import User
+from installer_portal.database import db
+from installer_portal.mail.models import OutboxMessage
+from tests.conftest import PortalClient
+from tests.factories import PASSWORD, UserFactory
 
 STRONG = "violet kettle marches north"
 OTHER_STRONG = "seven lanterns over fjord"
@@ -20,3 +26,27 @@ def sign_up(client, email: str, password: str = STRONG, region: str = "eu", conf
     data = {"region": region, "email": email, "password": password,
             "confirm_password": password if confirm is None else confirm, "terms": "y"}
     return client.submit("/sign-up", data, headers=headers or {})
+
+
+HOME = "/account/"
+
+
+def make_user(app, **traits) -> str:
+    """A user from the factory (committed); returns the email address."""
+    with app.app_context():
+        return UserFactory(**traits).email
+
+
+def user_row(app, email: str) -> User:
+    with app.app_context():
+        return db.session.scalar(select(User).where(User.email == email))
+
+
+def outbox_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(OutboxMessage))
+
+
+def fresh_client(app) -> PortalClient:
+    """Another browser."""
+    return PortalClient(app.test_client())

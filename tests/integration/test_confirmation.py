@@ -14,22 +14,11 @@ from installer_portal.accounts.models import LoginSession, OneTimeToken, TokenPu
 from installer_portal.database import db
 from installer_portal.mail.models import OutboxMessage
 from tests.conftest import PortalClient, csrf_token, link_in
-from tests.factories import UserFactory
-from tests.helpers import STRONG, log_in, sign_up
+from tests.helpers import STRONG, log_in, make_user, sign_up, user_row
 
 CONFIRMED_PAGE = "/confirm/done"
 PROBLEM_PAGE = "/confirm/problem"
 PENDING_PAGE = "/account/confirm-email"
-
-
-def user_row(app, email: str) -> User:
-    with app.app_context():
-        return db.session.scalar(select(User).where(User.email == email))
-
-
-def make_user(app, **traits) -> str:
-    with app.app_context():
-        return UserFactory(**traits).email
 
 
 def confirmation_mails(app, email: str) -> int:

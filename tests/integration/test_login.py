@@ -11,28 +11,11 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import func, select
 
-from installer_portal.accounts.models import User
 from installer_portal.database import db
 from installer_portal.mail.models import OutboxMessage
-from tests.conftest import PortalClient, csrf_token
-from tests.factories import PASSWORD, UserFactory
-from tests.helpers import OTHER_STRONG, STRONG, log_in, sign_up
-
-HOME = "/account/"
-
-
-def make_user(app, **traits) -> str:
-    with app.app_context():
-        return UserFactory(**traits).email
-
-
-def user_row(app, email: str) -> User:
-    with app.app_context():
-        return db.session.scalar(select(User).where(User.email == email))
-
-
-def fresh_client(app) -> PortalClient:
-    return PortalClient(app.test_client())
+from tests.conftest import csrf_token
+from tests.factories import PASSWORD
+from tests.helpers import HOME, OTHER_STRONG, STRONG, fresh_client, log_in, make_user, sign_up, user_row
 
 
 def log_out(client):

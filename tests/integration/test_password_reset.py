@@ -13,31 +13,11 @@ from sqlalchemy import func, select
 from installer_portal.accounts.models import OneTimeToken, TokenPurpose, User
 from installer_portal.database import db
 from installer_portal.mail.models import OutboxMessage
-from tests.conftest import BASE_URL, PortalClient, csrf_token, link_in, text_body
-from tests.factories import PASSWORD, UserFactory
-from tests.helpers import OTHER_STRONG, STRONG, log_in
+from tests.conftest import BASE_URL, csrf_token, link_in, text_body
+from tests.factories import PASSWORD
+from tests.helpers import HOME, OTHER_STRONG, STRONG, fresh_client, log_in, make_user, outbox_count, user_row
 
-HOME = "/account/"
 WEAK = "password1234"
-
-
-def make_user(app, **traits) -> str:
-    with app.app_context():
-        return UserFactory(**traits).email
-
-
-def user_row(app, email: str) -> User:
-    with app.app_context():
-        return db.session.scalar(select(User).where(User.email == email))
-
-
-def outbox_count(app) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(OutboxMessage))
-
-
-def fresh_client(app) -> PortalClient:
-    return PortalClient(app.test_client())
 
 
 def request_reset(client, email: str):

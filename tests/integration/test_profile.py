@@ -6,30 +6,15 @@ import re
 
 import phonenumbers
 import pytest
-from sqlalchemy import select
 
-from installer_portal.accounts.models import User
 from installer_portal.accounts.regions import Region
-from installer_portal.database import db
-from tests.factories import UserFactory
-from tests.helpers import log_in
+from tests.helpers import HOME, log_in, make_user, user_row
 
-HOME = "/account/"
 PROFILE = "/account/profile"
 EUROPE = {"AT", "BE", "BG", "CH", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "GR", "HR", "HU", "IE",
           "IS", "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK"}
 NORTH_AMERICA = {"US", "CA"}
 US_MOBILE = "+1 202 555 0143"
-
-
-def make_user(app, **traits) -> str:
-    with app.app_context():
-        return UserFactory(**traits).email
-
-
-def user_row(app, email: str) -> User:
-    with app.app_context():
-        return db.session.scalar(select(User).where(User.email == email))
 
 
 def logged_in(app, client, **traits) -> str:
