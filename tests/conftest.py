@@ -133,12 +133,20 @@ def app(database_url, tmp_path_factory):
         db.engine.dispose()
 
 
+#: Flask-Limiter keeps one storage per Limiter, so the last app created rebinds it for every app.
+#: Production has one app per process; tests that build a second app get the first one's back.
+_LIMITER_STATE = ("_storage", "_limiter", "_key_prefix")
+
+
 @pytest.fixture(autouse=True)
 def clean_state(request, app):
     """Each test starts with empty tables, an empty rate limiter and the default config."""
     saved = dict(app.config)
+    limiter_state = {name: getattr(limiter, name) for name in _LIMITER_STATE}
     limiter.reset()
     yield
+    for name, value in limiter_state.items():
+        setattr(limiter, name, value)
     app.config.clear()
     app.config.update(saved)
     with app.app_context():

@@ -14,6 +14,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ..database import db, utcnow
 from ..i18n import LANGUAGES, _
@@ -187,8 +188,9 @@ def user_for_session(key: str | None) -> User | None:
     if not key or len(key) > 128:
         return None
     row = db.session.scalar(
-        select(LoginSession).where(LoginSession.key_hash == hash_token(key), LoginSession.revoked_at.is_(None),
-                                   LoginSession.expires_at > utcnow())
+        select(LoginSession).options(joinedload(LoginSession.user))
+        .where(LoginSession.key_hash == hash_token(key), LoginSession.revoked_at.is_(None),
+               LoginSession.expires_at > utcnow())
     )
     if row is None:
         return None
