@@ -67,6 +67,7 @@ def sign_up_page():
         try:
             sign_up(form.email.data, form.password.data, Region(form.region.data), _current_locale())
         except AccountError as error:
+            db.session.rollback()
             show_error(form, error.field, error.message)
         else:
             db.session.commit()
