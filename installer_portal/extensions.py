@@ -1,5 +1,6 @@
 """Extension objects, created unbound here and bound to the app in create_app()."""
 
+from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -14,5 +15,10 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def configured_limit(name: str):
+    """A rate limit read from the config when a request is checked, so tests and deployments can set it."""
+    return lambda: current_app.config[name]
 
 __all__ = ["babel", "csrf", "db", "limiter", "login_manager", "migrate"]

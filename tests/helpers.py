@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from installer_portal.accounts.models import User
+from installer_portal.accounts.models import OneTimeToken, TokenPurpose, User
 from installer_portal.database import db
 from installer_portal.mail.models import OutboxMessage
 from tests.conftest import PortalClient
@@ -45,6 +45,14 @@ def user_row(app, email: str) -> User:
 def outbox_count(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(OutboxMessage))
+
+
+def newest_token(app, email: str, purpose: TokenPurpose) -> OneTimeToken:
+    """The latest one-time token of this purpose issued to this address."""
+    with app.app_context():
+        return db.session.scalars(
+            select(OneTimeToken).join(User).where(User.email == email, OneTimeToken.purpose == purpose)
+            .order_by(OneTimeToken.id.desc())).first()
 
 
 def fresh_client(app) -> PortalClient:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
-from wtforms import SelectChoice
 
 from ..accounts.forms import ChangePasswordForm, ProfileForm
-from ..accounts.regions import Region, country_choices
+from ..accounts.regions import Region
 from ..accounts.services import (
     AccountError,
     change_password,
@@ -16,7 +15,7 @@ from ..accounts.services import (
     update_profile,
 )
 from ..database import db
-from ..extensions import limiter, login_manager
+from ..extensions import configured_limit, limiter, login_manager
 from ..forms import show_error
 from ..i18n import _
 
@@ -49,7 +48,7 @@ def confirm_pending():
 
 
 @bp.route("/confirm-email/resend", methods=["POST"])
-@limiter.limit(lambda: current_app.config["LIMIT_RESEND"])
+@limiter.limit(configured_limit("LIMIT_RESEND"))
 def resend():
     if resend_confirmation(current_user.email):
         db.session.commit()
@@ -64,9 +63,7 @@ def resend():
 @bp.route("/profile", methods=["GET", "POST"])
 def profile():
     user = current_user._get_current_object()
-    form = ProfileForm(obj=user if request.method == "GET" else None)
-    countries = country_choices(Region(user.region), user.locale)
-    form.country.choices = [SelectChoice(code, name) for code, name in countries]
+    form = ProfileForm(Region(user.region), obj=user if request.method == "GET" else None)
     if form.validate_on_submit():
         first_time = not user.profile_complete
         try:

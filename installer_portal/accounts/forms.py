@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from wtforms import (
     BooleanField,
     EmailField,
@@ -17,7 +18,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Opt
 from ..forms import PortalForm
 from ..i18n import LANGUAGES, _l
 from . import passwords
-from .regions import Region
+from .regions import Region, country_choices
 from .services import AccountError, normalize_email, normalize_mobile
 
 _REQUIRED = _l("This field is required.")
@@ -109,6 +110,11 @@ class ProfileForm(PortalForm):
                          description=_l("Pages and emails will be in this language."))
     company_name = StringField(_l("Company name (optional)"), validators=[Optional(), Length(max=200)],
                                render_kw={"autocomplete": "organization"})
+
+    def __init__(self, region: Region, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the region's countries, named in the language of the page.
+        self.country.choices = [SelectChoice(code, name) for code, name in country_choices(region, str(get_locale()))]
 
     def validate_phone(self, field) -> None:
         if self.country.data:

@@ -88,23 +88,20 @@ def sign_up(email: str, password: str, region: Region, locale: str) -> None:
     the difference: the same result, about the same time, no error.
     """
     address = normalize_email(email)
-    problems = passwords.password_problems(password, (address.partition("@")[0],))
-    if problems:
-        raise AccountError(problems[0], "password")
+    _require_acceptable_password(password, (address.partition("@")[0],))
     password_hash = passwords.hash_password(password)
-    if locale not in LANGUAGES:
-        locale = "en"
-    if find_user(address) is None:
-        user = User(email=address, password_hash=password_hash, region=Region(region), locale=locale)
+    existing = find_user(address)
+    if existing is None:
+        user = User(email=address, password_hash=password_hash, region=Region(region),
+                    locale=locale if locale in LANGUAGES else "en")
         try:
             with db.session.begin_nested():
                 db.session.add(user)
         except IntegrityError:
-            pass  # someone signed up with this address a moment ago: fall through to the notice
+            existing = find_user(address)  # someone signed up with this address a moment ago
         else:
             _send_confirmation(user)
             return
-    existing = find_user(address)
     if existing is not None and _may_mail(address, "sign_up_existing"):
         queue_mail(existing.email, "sign_up_existing", existing.locale, user_id=existing.id,
                    login_url=external_url("auth.login"), reset_url=external_url("auth.forgot_password"))
@@ -222,13 +219,23 @@ def _personal_words(user: User) -> tuple[str, ...]:
     return tuple(word for word in (user.email.partition("@")[0], user.first_name, user.last_name) if word)
 
 
-def _set_password(user: User, password: str) -> None:
-    problems = passwords.password_problems(password, _personal_words(user))
+def _require_acceptable_password(password: str, personal: tuple[str, ...]) -> None:
+    problems = passwords.password_problems(password, personal)
     if problems:
         raise AccountError(problems[0], "password")
+
+
+def _replace_password(user: User, password: str) -> None:
+    """Store a new (already accepted) password, with everything a new password must end.
+
+    Outstanding reset links and every login die, and the person is told by mail.
+    """
     user.password_hash = passwords.hash_password(password)
     user.password_changed_at = utcnow()
     supersede_tokens(user, TokenPurpose.RESET_PASSWORD)
+    end_login_sessions(user)
+    queue_mail(user.email, "password_changed", user.locale, user_id=user.id,
+               reset_url=external_url("auth.forgot_password"))
 
 
 def request_password_reset(email: str) -> None:
@@ -254,16 +261,11 @@ def reset_password(raw_token: str, password: str) -> User:
     Following the link also proves the address, so an unconfirmed account becomes confirmed.
     """
     user = check_reset_token(raw_token).user
-    problems = passwords.password_problems(password, _personal_words(user))
-    if problems:
-        raise AccountError(problems[0], "password")
+    _require_acceptable_password(password, _personal_words(user))
     redeem_token(raw_token, TokenPurpose.RESET_PASSWORD)
-    _set_password(user, password)
-    end_login_sessions(user)
+    _replace_password(user, password)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
-    queue_mail(user.email, "password_changed", user.locale, user_id=user.id,
-               reset_url=external_url("auth.forgot_password"))
     return user
 
 
@@ -274,10 +276,8 @@ def change_password(user: User, current: str, new: str) -> None:
     """
     if not passwords.verify_password(user.password_hash, current):
         raise AccountError(_("Your current password is not correct."), "current_password")
-    _set_password(user, new)
-    end_login_sessions(user)
-    queue_mail(user.email, "password_changed", user.locale, user_id=user.id,
-               reset_url=external_url("auth.forgot_password"))
+    _require_acceptable_password(new, _personal_words(user))
+    _replace_password(user, new)
 
 
 # Profile --------------------------------------------------------------------------------------
@@ -331,9 +331,7 @@ def create_staff(email: str, password: str, role: Role, region: Region = Region.
     address = normalize_email(email)
     if find_user(address) is not None:
         raise AccountError(_("An account with this email address already exists."), "email")
-    problems = passwords.password_problems(password, (address.partition("@")[0],))
-    if problems:
-        raise AccountError(problems[0], "password")
+    _require_acceptable_password(password, (address.partition("@")[0],))
     user = User(email=address, password_hash=passwords.hash_password(password), region=region, locale="en",
                 email_confirmed_at=utcnow())
     user.role_grants.append(RoleGrant(role=role))

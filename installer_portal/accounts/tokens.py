@@ -31,6 +31,10 @@ class TokenProblem(StrEnum):
     USED = "used"
     SUPERSEDED = "superseded"
 
+    @property
+    def message(self) -> str:
+        return str(_TOKEN_MESSAGES[self])
+
 
 class TokenError(Exception):
     """A link that cannot be used; `problem` says why and `token` is the row when one exists."""
@@ -42,7 +46,7 @@ class TokenError(Exception):
 
     @property
     def message(self) -> str:
-        return str(_TOKEN_MESSAGES[self.problem])
+        return self.problem.message
 
 
 _TOKEN_MESSAGES = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_user, logout_user
 
@@ -23,7 +23,7 @@ from ..accounts.services import (
 )
 from ..accounts.tokens import TokenError, TokenProblem
 from ..database import db, writes_on_get
-from ..extensions import limiter
+from ..extensions import configured_limit, limiter
 from ..forms import show_error
 from ..i18n import _
 from ..navigation import safe_next
@@ -35,10 +35,6 @@ bp = Blueprint("auth", __name__)
 SENT_TO = "sent_to"
 RESET_TOKEN = "reset_token"  # noqa: S105 (a session key name)
 LINK_PROBLEM = "link_problem"
-
-
-def _limit(name: str):
-    return lambda: current_app.config[name]
 
 
 def _login_account_key() -> str:
@@ -58,14 +54,14 @@ def end_current_login() -> None:
 
 
 @bp.route("/sign-up", methods=["GET", "POST"])
-@limiter.limit(_limit("LIMIT_SIGN_UP"), methods=["POST"])
+@limiter.limit(configured_limit("LIMIT_SIGN_UP"), methods=["POST"])
 def sign_up_page():
     if current_user.is_authenticated:
         return redirect(url_for("account.home"))
     form = SignUpForm()
     if form.validate_on_submit():
         try:
-            sign_up(form.email.data, form.password.data, Region(form.region.data), _current_locale())
+            sign_up(form.email.data, form.password.data, Region(form.region.data), str(get_locale()))
         except AccountError as error:
             db.session.rollback()
             show_error(form, error.field, error.message)
@@ -76,10 +72,6 @@ def sign_up_page():
     return render_template("auth/sign_up.html", form=form), 400 if form.errors else 200
 
 
-def _current_locale() -> str:
-    return str(get_locale())
-
-
 @bp.route("/sign-up/check-email")
 def check_email():
     sent = session.get(SENT_TO) or {}
@@ -87,7 +79,7 @@ def check_email():
 
 
 @bp.route("/confirm/<path:token>")
-@limiter.limit(_limit("LIMIT_TOKEN_LINK"))
+@limiter.limit(configured_limit("LIMIT_TOKEN_LINK"))
 @writes_on_get
 def confirm_email_link(token: str):
     try:
@@ -112,15 +104,11 @@ def email_confirmed():
 @bp.route("/confirm/problem")
 def confirm_problem():
     details = session.get(LINK_PROBLEM) or {"problem": TokenProblem.INVALID.value, "email": None}
-    error = TokenError(TokenProblem(details["problem"]))
-    form = EmailForm(data={"email": details.get("email") or ""})
-    return render_template("auth/link_problem.html", message=error.message, problem=error.problem.value, form=form,
-                           action=url_for("auth.resend_confirmation_page"),
-                           button=_("Send me a new link")), 400
+    return _link_problem_page(TokenProblem(details["problem"]), details["email"], "auth.resend_confirmation_page")
 
 
 @bp.route("/confirm/resend", methods=["GET", "POST"])
-@limiter.limit(_limit("LIMIT_RESEND"), methods=["POST"])
+@limiter.limit(configured_limit("LIMIT_RESEND"), methods=["POST"])
 def resend_confirmation_page():
     form = EmailForm()
     if form.validate_on_submit():
@@ -133,8 +121,8 @@ def resend_confirmation_page():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_limit("LIMIT_LOGIN_IP"), methods=["POST"])
-@limiter.limit(_limit("LIMIT_LOGIN_ACCOUNT"), key_func=_login_account_key, methods=["POST"],
+@limiter.limit(configured_limit("LIMIT_LOGIN_IP"), methods=["POST"])
+@limiter.limit(configured_limit("LIMIT_LOGIN_ACCOUNT"), key_func=_login_account_key, methods=["POST"],
                deduct_when=lambda response: response.status_code != 302)
 def login():
     if current_user.is_authenticated:
@@ -165,7 +153,7 @@ def logout():
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@limiter.limit(_limit("LIMIT_RESET"), methods=["POST"])
+@limiter.limit(configured_limit("LIMIT_RESET"), methods=["POST"])
 def forgot_password():
     form = EmailForm()
     if form.validate_on_submit():
@@ -177,14 +165,14 @@ def forgot_password():
 
 
 @bp.route("/reset/<path:token>")
-@limiter.limit(_limit("LIMIT_TOKEN_LINK"))
+@limiter.limit(configured_limit("LIMIT_TOKEN_LINK"))
 def reset_password_link(token: str):
     session[RESET_TOKEN] = token[:200]
     return redirect(url_for("auth.reset_password"))
 
 
 @bp.route("/reset", methods=["GET", "POST"], endpoint="reset_password")
-@limiter.limit(_limit("LIMIT_TOKEN_LINK"), methods=["POST"])
+@limiter.limit(configured_limit("LIMIT_TOKEN_LINK"), methods=["POST"])
 def reset_password_page():
     raw = session.get(RESET_TOKEN, "")
     try:
@@ -212,7 +200,12 @@ def reset_password_page():
 
 def _reset_link_problem(error: TokenError):
     session.pop(RESET_TOKEN, None)
-    form = EmailForm(data={"email": error.token.email if error.token is not None else ""})
-    return render_template("auth/link_problem.html", message=error.message, problem=error.problem.value, form=form,
-                           action=url_for("auth.forgot_password"), button=_("Send me a new link")), 400
+    return _link_problem_page(error.problem, error.token.email if error.token is not None else None,
+                              "auth.forgot_password")
+
+
+def _link_problem_page(problem: TokenProblem, email: str | None, new_link_endpoint: str):
+    """Why a mailed link did not work, with a form that asks for a new one."""
+    return render_template("auth/link_problem.html", problem=problem, form=EmailForm(data={"email": email or ""}),
+                           action=url_for(new_link_endpoint)), 400
 

@@ -14,7 +14,7 @@ from installer_portal.accounts.models import LoginSession, OneTimeToken, TokenPu
 from installer_portal.database import db
 from installer_portal.mail.models import OutboxMessage
 from tests.conftest import PortalClient, csrf_token, link_in
-from tests.helpers import STRONG, log_in, make_user, sign_up, user_row
+from tests.helpers import STRONG, log_in, make_user, newest_token, sign_up, user_row
 
 CONFIRMED_PAGE = "/confirm/done"
 PROBLEM_PAGE = "/confirm/problem"
@@ -26,13 +26,6 @@ def confirmation_mails(app, email: str) -> int:
         return db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
             OutboxMessage.to_address == email, OutboxMessage.template == "confirm_email"))
 
-
-def confirm_token_row(app, email: str) -> OneTimeToken:
-    with app.app_context():
-        return db.session.scalars(
-            select(OneTimeToken).join(User).where(User.email == email,
-                                                  OneTimeToken.purpose == TokenPurpose.CONFIRM_EMAIL)
-            .order_by(OneTimeToken.id.desc())).first()
 
 
 def signed_up(client, mail, email: str) -> str:
@@ -100,7 +93,7 @@ def test_second_use_of_the_link_changes_nothing_and_is_not_an_error(app, client,
 @pytest.mark.req("TOK-02")
 def test_expired_link_offers_a_new_one(app, client, mail):
     link = signed_up(client, mail, "late@example.com")
-    token = confirm_token_row(app, "late@example.com")
+    token = newest_token(app, "late@example.com", TokenPurpose.CONFIRM_EMAIL)
     assert token.expires_at - token.created_at == timedelta(hours=48)
 
     with time_machine.travel(token.created_at + timedelta(hours=48, seconds=1), tick=False):
@@ -121,7 +114,7 @@ def test_expired_link_offers_a_new_one(app, client, mail):
 @pytest.mark.req("TOK-02")
 def test_link_still_works_just_before_it_expires(app, client, mail):
     link = signed_up(client, mail, "almost@example.com")
-    token = confirm_token_row(app, "almost@example.com")
+    token = newest_token(app, "almost@example.com", TokenPurpose.CONFIRM_EMAIL)
 
     with time_machine.travel(token.created_at + timedelta(hours=47, minutes=59), tick=False):
         assert_confirmed_page(client, client.get(link))

@@ -15,7 +15,17 @@ from installer_portal.database import db
 from installer_portal.mail.models import OutboxMessage
 from tests.conftest import BASE_URL, csrf_token, link_in, text_body
 from tests.factories import PASSWORD
-from tests.helpers import HOME, OTHER_STRONG, STRONG, fresh_client, log_in, make_user, outbox_count, user_row
+from tests.helpers import (
+    HOME,
+    OTHER_STRONG,
+    STRONG,
+    fresh_client,
+    log_in,
+    make_user,
+    newest_token,
+    outbox_count,
+    user_row,
+)
 
 WEAK = "password1234"
 
@@ -59,13 +69,6 @@ def assert_password_is(app, email: str, works: str, fails: str) -> None:
     assert log_in(fresh_client(app), email, fails).status_code == 400
     assert log_in(fresh_client(app), email, works).status_code == 302
 
-
-def reset_token_row(app, email: str) -> OneTimeToken:
-    with app.app_context():
-        return db.session.scalars(
-            select(OneTimeToken).join(User).where(User.email == email,
-                                                  OneTimeToken.purpose == TokenPurpose.RESET_PASSWORD)
-            .order_by(OneTimeToken.id.desc())).first()
 
 
 _CSRF_VALUE = re.compile(r'(name="csrf_token"[^>]*value=")[^"]+"')
@@ -176,7 +179,7 @@ def test_reset_link_works_only_once(app, client, other_client, mail):
 def test_reset_link_expires_after_an_hour(app, client, mail):
     email = make_user(app)
     link = reset_link(client, mail, email)
-    token = reset_token_row(app, email)
+    token = newest_token(app, email, TokenPurpose.RESET_PASSWORD)
     assert token.expires_at - token.created_at == timedelta(hours=1)
 
     with time_machine.travel(token.created_at + timedelta(hours=1, seconds=1), tick=False):
@@ -189,7 +192,7 @@ def test_reset_link_expires_after_an_hour(app, client, mail):
 def test_reset_link_works_until_just_before_the_hour(app, client, mail):
     email = make_user(app)
     link = reset_link(client, mail, email)
-    token = reset_token_row(app, email)
+    token = newest_token(app, email, TokenPurpose.RESET_PASSWORD)
 
     with time_machine.travel(token.created_at + timedelta(minutes=59), tick=False):
         assert open_link(client, link).status_code == 200
