@@ -69,6 +69,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(public)
     app.register_blueprint(auth)
     app.register_blueprint(account)
+    from .learning import init_app as init_learning
+
+    init_learning(app)
     if app.debug or app.config.get("DEV_PAGES"):
         from .dev.views import bp as dev
 

@@ -9,6 +9,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from lms.cli import lms_cli
+
 from .accounts.models import Role, User
 from .accounts.passwords import hash_password
 from .accounts.regions import Region
@@ -89,3 +91,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(mail)
     app.cli.add_command(demo)
+    app.cli.add_command(lms_cli)

@@ -1,6 +1,24 @@
 """Every model, imported in one place so that Alembic and create_app() see the whole schema."""
 
+from lms.models import (
+    Certificate,
+    CertificatePdf,
+    CertificateRevocation,
+    Course,
+    CourseModule,
+    Enrollment,
+    Lesson,
+    LessonProgress,
+    Media,
+    Question,
+    QuizAttempt,
+)
+
 from .accounts.models import LoginSession, OneTimeToken, RoleGrant, User
 from .mail.models import OutboxMessage
 
-__all__ = ["LoginSession", "OneTimeToken", "OutboxMessage", "RoleGrant", "User"]
+__all__ = [
+    "Certificate", "CertificatePdf", "CertificateRevocation", "Course", "CourseModule", "Enrollment", "Lesson",
+    "LessonProgress", "LoginSession", "Media", "OneTimeToken", "OutboxMessage", "Question", "QuizAttempt",
+    "RoleGrant", "User",
+]

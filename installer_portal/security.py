@@ -35,7 +35,9 @@ def register(app: Flask) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         if hsts:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if not request.path.startswith("/static/") and (current_user.is_authenticated or "Set-Cookie" in headers):
+        immutable = "immutable" in headers.get("Cache-Control", "")  # content-addressed media
+        if not request.path.startswith("/static/") and not immutable \
+                and (current_user.is_authenticated or "Set-Cookie" in headers):
             # Personal pages are not kept by browsers or shared caches.
             headers["Cache-Control"] = "no-store"
         return response

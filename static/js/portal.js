@@ -20,6 +20,10 @@ document.addEventListener("DOMContentLoaded", () => {
     });
     input.insertAdjacentElement("afterend", toggle);
   });
+  // A second tap on a button that must submit once (the quiz) does nothing; the server also counts it once.
+  document.querySelectorAll("button[data-submit-once]").forEach((button) => {
+    button.form.addEventListener("submit", () => setTimeout(() => { button.disabled = true; }, 0));
+  });
   // Focus the error summary after a failed submit, so screen readers announce it.
   const summary = document.querySelector(".form-summary");
   if (summary) summary.focus();

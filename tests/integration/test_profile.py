@@ -70,7 +70,7 @@ def test_completing_the_profile_saves_the_mobile_in_e164(app, client, phone, com
     assert user.profile_completed_at is not None
     html = client.get(HOME).get_data(as_text=True)
     assert 'data-msg="complete_profile"' not in html
-    assert 'data-msg="courses_soon"' in html
+    assert 'data-msg="courses"' in html
 
 
 def test_profile_language_wins_over_the_browser_for_pages_and_mail(app, client, other_client, mail):

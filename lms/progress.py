@@ -1,0 +1,326 @@
+"""Where a learner is in a course: lessons opened and completed, video watched, the course status.
+
+Completion is decided here, on the server: a text lesson is complete when the learner continues
+past it, a video lesson when 90% of it has been reported watched at a plausible pace. Lessons open
+in order: a lesson is reachable once every required lesson before it is complete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from flask_babel import format_percent
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from installer_portal.database import db
+from installer_portal.i18n import _, _l
+
+from .errors import LearningError
+from .models import Certificate, CertificateStatus, Course, CourseModule, Enrollment, Lesson, LessonProgress
+
+#: Share of a video that counts as watched.
+VIDEO_COMPLETE_SHARE = 0.9
+#: The most time one visit to a lesson adds to the time spent (a tab left open overnight is not study).
+MAX_VISIT = timedelta(minutes=30)
+#: Fastest plausible playback rate, plus slack for reports that arrive late.
+MAX_PLAYBACK_RATE = 2.0
+REPORT_SLACK_SECONDS = 5.0
+MAX_RANGES = 100
+#: A certificate "expires soon" (and may be renewed) this close to its expiry.
+RENEWAL_WINDOW = timedelta(days=60)
+
+
+class CourseStatus(StrEnum):
+    """A learner's status in a course, as the catalog shows it.
+
+    `not_started`: never opened. `in_progress`: opened, quiz not passed. `completed`: passed a course
+    that does not certify. `certified`: holds a valid certificate. `expiring`: the certificate
+    expires within 60 days. `expired`: the latest certificate expired. `revoked`: staff revoked it.
+    """
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    CERTIFIED = "certified"
+    EXPIRING = "expiring"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+    @property
+    def label(self) -> str:
+        return str(_STATUS_LABELS[self])
+
+
+_STATUS_LABELS = {
+    CourseStatus.NOT_STARTED: _l("Not started"),
+    CourseStatus.IN_PROGRESS: _l("In progress"),
+    CourseStatus.COMPLETED: _l("Completed"),
+    CourseStatus.CERTIFIED: _l("Certified"),
+    CourseStatus.EXPIRING: _l("Certificate expires soon"),
+    CourseStatus.EXPIRED: _l("Certificate expired"),
+    CourseStatus.REVOKED: _l("Certificate revoked"),
+}
+
+
+@dataclass
+class LessonState:
+    lesson: Lesson
+    module: CourseModule
+    progress: LessonProgress | None
+    reachable: bool
+
+    @property
+    def completed(self) -> bool:
+        return self.progress is not None and self.progress.completed_at is not None
+
+
+@dataclass
+class CourseState:
+    """Everything the catalog, the player and the quiz need to know about one learner in one course."""
+
+    course: Course
+    lessons: list[LessonState]
+    enrollment: Enrollment | None
+    certificate: Certificate | None
+    now: datetime
+
+    def lesson(self, key: str) -> LessonState:
+        for state in self.lessons:
+            if state.lesson.key == key:
+                return state
+        raise LearningError(_("This lesson is not part of this course."), status=404)
+
+    @property
+    def required_done(self) -> bool:
+        return all(s.completed for s in self.lessons if s.lesson.required)
+
+    @property
+    def passed(self) -> bool:
+        return self.enrollment is not None and self.enrollment.completed_at is not None
+
+    @property
+    def percent(self) -> int:
+        """Required lessons done, with the quiz counting as one more step."""
+        required = [s for s in self.lessons if s.lesson.required]
+        done = sum(s.completed for s in required) + (1 if self.passed else 0)
+        return round(100 * done / (len(required) + 1))
+
+    @property
+    def certificate_status(self) -> CertificateStatus | None:
+        return self.certificate.status(self.now) if self.certificate else None
+
+    @property
+    def status(self) -> CourseStatus:
+        certificate_status = self.certificate_status
+        if certificate_status == CertificateStatus.VALID:
+            expires = self.certificate.expires_at
+            if expires is not None and expires - self.now <= RENEWAL_WINDOW:
+                return CourseStatus.EXPIRING
+            return CourseStatus.CERTIFIED
+        if certificate_status == CertificateStatus.EXPIRED:
+            return CourseStatus.EXPIRED
+        if certificate_status == CertificateStatus.REVOKED:
+            return CourseStatus.REVOKED
+        if self.passed and not self.course.certifies:
+            return CourseStatus.COMPLETED
+        return CourseStatus.IN_PROGRESS if self.enrollment else CourseStatus.NOT_STARTED
+
+    def next_after(self, key: str) -> LessonState | None:
+        keys = [s.lesson.key for s in self.lessons]
+        index = keys.index(key)
+        return self.lessons[index + 1] if index + 1 < len(self.lessons) else None
+
+    def previous_before(self, key: str) -> LessonState | None:
+        keys = [s.lesson.key for s in self.lessons]
+        index = keys.index(key)
+        return self.lessons[index - 1] if index > 0 else None
+
+    def resume_lesson(self) -> LessonState | None:
+        """The lesson to continue with, or None when only the quiz is left."""
+        last = self.enrollment.last_lesson_id if self.enrollment else None
+        for state in self.lessons:
+            if state.lesson.id == last and state.reachable and not state.completed:
+                return state
+        for state in self.lessons:
+            if state.reachable and not state.completed and (state.lesson.required or not self.required_done):
+                return state
+        return None
+
+
+def learner_course_state(user_id: int, course: Course, now: datetime) -> CourseState:
+    """Load one learner's state in a course with a few queries (the player runs this on every page)."""
+    rows = db.session.execute(
+        select(Lesson, CourseModule)
+        .join(CourseModule, Lesson.module_id == CourseModule.id)
+        .where(Lesson.course_id == course.id, Lesson.retired_at.is_(None))
+        .order_by(Lesson.position)
+    ).all()
+    progress = {(p.lesson_id, p.version): p for p in db.session.scalars(
+        select(LessonProgress).join(Lesson, LessonProgress.lesson_id == Lesson.id)
+        .where(LessonProgress.user_id == user_id, Lesson.course_id == course.id,
+               LessonProgress.version == Lesson.version))}
+    lessons, open_so_far = [], True
+    for lesson, module in rows:
+        state = LessonState(lesson=lesson, module=module, progress=progress.get((lesson.id, lesson.version)),
+                            reachable=open_so_far)
+        if lesson.required and not state.completed:
+            open_so_far = False
+        lessons.append(state)
+    enrollment = db.session.scalar(
+        select(Enrollment).where(Enrollment.user_id == user_id, Enrollment.course_id == course.id))
+    certificate = latest_certificate(user_id, course.id)
+    return CourseState(course=course, lessons=lessons, enrollment=enrollment, certificate=certificate, now=now)
+
+
+def latest_certificate(user_id: int, course_id: int) -> Certificate | None:
+    return db.session.scalar(
+        select(Certificate).where(Certificate.user_id == user_id, Certificate.course_id == course_id)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc()).limit(1))
+
+
+def _get_or_create(model, lookup: dict, **defaults):
+    """Insert-or-return-existing: a concurrent insert of the same row loses on the unique constraint."""
+    row = db.session.scalar(select(model).filter_by(**lookup))
+    if row is not None:
+        return row, False
+    try:
+        with db.session.begin_nested():
+            row = model(**lookup, **defaults)
+            db.session.add(row)
+    except IntegrityError:
+        return db.session.scalar(select(model).filter_by(**lookup)), False
+    return row, True
+
+
+def open_lesson(user_id: int, state: CourseState, key: str) -> LessonState:
+    """Record that the learner opened a lesson: first-opened time, the start of this visit, the resume point.
+
+    :raises LearningError: the lesson is not in the course, or earlier required lessons are not done.
+    """
+    lesson_state = state.lesson(key)
+    if not lesson_state.reachable:
+        raise LearningError(_("Complete the lessons before this one first."))
+    enrollment, _created = _get_or_create(Enrollment, {"user_id": user_id, "course_id": state.course.id},
+                                          started_at=state.now, last_active_at=state.now)
+    enrollment.last_lesson_id = lesson_state.lesson.id
+    enrollment.last_active_at = state.now
+    state.enrollment = enrollment
+    lesson = lesson_state.lesson
+    progress, created = _get_or_create(LessonProgress, {"user_id": user_id, "lesson_id": lesson.id,
+                                                       "version": lesson.version},
+                                       first_opened_at=state.now, last_opened_at=state.now, watched=[])
+    if not created:
+        progress.last_opened_at = state.now
+    lesson_state.progress = progress
+    db.session.flush()
+    return lesson_state
+
+
+def complete_lesson(user_id: int, state: CourseState, key: str) -> LessonState:
+    """The learner continues past a lesson: a text lesson is complete; a video lesson must have been watched.
+
+    Completing twice changes nothing but the time spent.
+    :raises LearningError: not reachable, not in the course, or the video not watched far enough.
+    """
+    lesson_state = state.lesson(key)
+    if not lesson_state.reachable:
+        raise LearningError(_("Complete the lessons before this one first."))
+    if lesson_state.progress is None:
+        lesson_state = open_lesson(user_id, state, key)
+    progress = lesson_state.progress
+    if lesson_state.lesson.is_video and progress.completed_at is None:
+        raise LearningError(_("Watch at least %(share)s of the video before you continue.",
+                              share=format_percent(VIDEO_COMPLETE_SHARE)))
+    visit = min(max(state.now - progress.last_opened_at, timedelta(0)), MAX_VISIT)
+    progress.seconds_spent += int(visit.total_seconds())
+    progress.last_opened_at = state.now
+    if progress.completed_at is None:
+        progress.completed_at = state.now
+    _refresh_reachability(state)
+    db.session.flush()
+    return lesson_state
+
+
+def _refresh_reachability(state: CourseState) -> None:
+    open_so_far = True
+    for lesson_state in state.lessons:
+        lesson_state.reachable = open_so_far
+        if lesson_state.lesson.required and not lesson_state.completed:
+            open_so_far = False
+
+
+def merge_ranges(ranges: Iterable[Iterable[float]]) -> list[list[float]]:
+    """Sort and merge overlapping [start, end] ranges."""
+    merged: list[list[float]] = []
+    for start, end in sorted((float(a), float(b)) for a, b in ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return merged
+
+
+def covered_seconds(ranges: Iterable[Iterable[float]]) -> float:
+    return sum(end - start for start, end in merge_ranges(ranges))
+
+
+def parse_ranges(raw: object, duration: float) -> list[list[float]]:
+    """Validate the ranges a browser reports (`video.played`), clipped to the video's length.
+
+    :raises LearningError: not a list of [start, end] number pairs inside the video.
+    """
+    invalid = LearningError(_("This progress report is not valid."), status=422)
+    if not isinstance(raw, list) or len(raw) > MAX_RANGES:
+        raise invalid
+    ranges = []
+    for item in raw:
+        if not (isinstance(item, list | tuple) and len(item) == 2
+                and all(isinstance(v, int | float) and not isinstance(v, bool) for v in item)):
+            raise invalid
+        start, end = float(item[0]), float(item[1])
+        if not (0 <= start <= end <= duration + 1):
+            raise invalid
+        ranges.append([start, min(end, duration)])
+    return merge_ranges(ranges)
+
+
+def report_watched(user_id: int, state: CourseState, key: str, raw_ranges: object) -> LessonProgress:
+    """Store the ranges of a video the learner played; 90% of the video completes the lesson.
+
+    The gain since the last report may not exceed the time that passed at double speed, so a
+    script cannot claim a video watched the moment it opened.
+    :raises LearningError: not a video lesson, not opened, malformed or implausible ranges.
+    """
+    lesson_state = state.lesson(key)
+    lesson = lesson_state.lesson
+    if not lesson.is_video:
+        raise LearningError(_("This lesson has no video."), status=422)
+    if not lesson_state.reachable or lesson_state.progress is None:
+        raise LearningError(_("Open the lesson before you watch its video."))
+    progress = lesson_state.progress
+    ranges = parse_ranges(raw_ranges, lesson.duration_seconds)
+    merged = merge_ranges([*progress.watched, *ranges])
+    gain = covered_seconds(merged) - covered_seconds(progress.watched)
+    since = progress.reported_at if progress.reported_at and progress.reported_at > progress.last_opened_at \
+        else progress.last_opened_at
+    elapsed = max((state.now - since).total_seconds(), 0.0)
+    if gain > elapsed * MAX_PLAYBACK_RATE + REPORT_SLACK_SECONDS:
+        raise LearningError(_("This progress report is not plausible. Watch the video and try again."), status=422)
+    progress.watched = merged
+    progress.reported_at = state.now
+    if progress.completed_at is None and covered_seconds(merged) >= VIDEO_COMPLETE_SHARE * lesson.duration_seconds:
+        progress.completed_at = state.now
+        progress.seconds_spent += int(min(elapsed, MAX_VISIT.total_seconds()))
+        _refresh_reachability(state)
+    db.session.flush()
+    return progress
+
+
+def watched_share(progress: LessonProgress | None, duration: float | None) -> float:
+    if progress is None or not duration:
+        return 0.0
+    return min(covered_seconds(progress.watched) / duration, 1.0)

@@ -1,0 +1,287 @@
+"""The learner's pages (blueprint "learn") and the public certificate verification page ("verify").
+
+Who may learn is the application's decision: it passes an access check to `init_app`, which runs
+before every route of the "learn" blueprint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_percent, get_locale
+from flask_login import current_user
+from sqlalchemy import select
+
+from installer_portal.database import db, utcnow, writes_on_get
+from installer_portal.i18n import _
+
+from . import quiz as quiz_rules
+from .certificates import certificate_by_number, certificate_pdf
+from .errors import LearningError
+from .models import Certificate, Course, Lesson, Media
+from .progress import CourseState, complete_lesson, learner_course_state, open_lesson, report_watched, watched_share
+
+bp = Blueprint("learn", __name__, url_prefix="/learn")
+verify_bp = Blueprint("verify", __name__, url_prefix="/verify")
+
+
+def init_app(app: Flask, *, access_check: Callable[[], Response | None]) -> None:
+    app.extensions["lms"] = {"access_check": access_check}
+    app.register_blueprint(bp)
+    app.register_blueprint(verify_bp)
+    app.add_template_filter(translated)
+    app.add_template_filter(lambda value: format_percent(value / 100), "percent")
+    app.add_template_filter(lambda share: format_percent(share), "share")
+    app.add_template_global(content_language)
+
+
+@bp.before_request
+def check_access():
+    return current_app.extensions["lms"]["access_check"]()
+
+
+def content_language(course: Course) -> str:
+    """The language course content is shown in: the page's, if the course exists in it."""
+    language = str(get_locale())
+    return language if language in course.languages else course.languages[0]
+
+
+def translated(texts: dict, course: Course):
+    return texts.get(content_language(course)) or texts.get(course.languages[0], "")
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _offered_courses() -> list[Course]:
+    courses = db.session.scalars(select(Course).order_by(Course.position, Course.slug))
+    return [c for c in courses if current_user.region in c.regions]
+
+
+def _course(slug: str) -> Course:
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None or current_user.region not in course.regions:
+        abort(404)
+    return course
+
+
+def _state(course: Course) -> CourseState:
+    return learner_course_state(current_user.id, course, utcnow())
+
+
+def _refused(error: LearningError, fallback: str):
+    db.session.rollback()
+    if _wants_json():
+        return jsonify(error=error.message), error.status
+    if error.status == 404:
+        abort(404)
+    flash(error.message, "error")
+    return redirect(fallback)
+
+
+@bp.route("/")
+def catalog():
+    now = utcnow()
+    states = [learner_course_state(current_user.id, course, now) for course in _offered_courses()]
+    return render_template("learn/catalog.html", states=states)
+
+
+@bp.route("/mine")
+def mine():
+    now = utcnow()
+    states = [learner_course_state(current_user.id, course, now) for course in _offered_courses()]
+    attempts = {s.course.id: [a for a in quiz_rules.attempts_of(current_user.id, s.course.id) if a.submitted_at]
+                for s in states}
+    certificates = db.session.scalars(select(Certificate).where(Certificate.user_id == current_user.id)
+                                      .order_by(Certificate.issued_at.desc())).all()
+    return render_template("learn/mine.html", states=states, attempts=attempts, certificates=certificates, now=now)
+
+
+@bp.route("/<slug>/")
+def course(slug: str):
+    state = _state(_course(slug))
+    return render_template("learn/course.html", state=state)
+
+
+@bp.route("/<slug>/continue")
+def resume(slug: str):
+    """Start and Continue: the lesson where the learner left off, on whatever device, or the quiz."""
+    state = _state(_course(slug))
+    lesson_state = state.resume_lesson()
+    if lesson_state is None:
+        return redirect(url_for(".quiz", slug=slug))
+    return redirect(url_for(".lesson", slug=slug, key=lesson_state.lesson.key))
+
+
+@bp.route("/<slug>/lessons/<key>")
+@writes_on_get
+def lesson(slug: str, key: str):
+    state = _state(_course(slug))
+    try:
+        lesson_state = open_lesson(current_user.id, state, key)
+    except LearningError as error:
+        return _refused(error, url_for(".resume", slug=slug))
+    db.session.commit()
+    language = content_language(state.course)
+    body = lesson_state.lesson.body
+    return render_template(
+        "learn/player.html", state=state, current=lesson_state, language=language,
+        body=body.get(language) or body[state.course.languages[0]],
+        previous=state.previous_before(key), following=state.next_after(key),
+        watched=watched_share(lesson_state.progress, lesson_state.lesson.duration_seconds))
+
+
+@bp.route("/<slug>/lessons/<key>/complete", methods=["POST"])
+def complete(slug: str, key: str):
+    state = _state(_course(slug))
+    try:
+        complete_lesson(current_user.id, state, key)
+    except LearningError as error:
+        return _refused(error, url_for(".lesson", slug=slug, key=key))
+    db.session.commit()
+    following = state.next_after(key)
+    target = url_for(".lesson", slug=slug, key=following.lesson.key) if following else url_for(".quiz", slug=slug)
+    if _wants_json():
+        return jsonify(next=target)
+    return redirect(target)
+
+
+@bp.route("/<slug>/lessons/<key>/watched", methods=["POST"])
+def watched(slug: str, key: str):
+    """The player reports the ranges of a video played (JSON: {"ranges": [[start, end], ...]})."""
+    state = _state(_course(slug))
+    payload = request.get_json(silent=True) or {}
+    try:
+        progress = report_watched(current_user.id, state, key, payload.get("ranges"))
+    except LearningError as error:
+        db.session.rollback()
+        return jsonify(error=error.message), error.status
+    db.session.commit()
+    lesson_row = state.lesson(key).lesson
+    return jsonify(complete=progress.completed_at is not None,
+                   share=round(watched_share(progress, lesson_row.duration_seconds), 3))
+
+
+@bp.route("/<slug>/quiz")
+def quiz(slug: str):
+    state = _state(_course(slug))
+    attempts = quiz_rules.attempts_of(current_user.id, state.course.id)
+    open_attempt = next((a for a in attempts if a.submitted_at is None), None)
+    question_count = db.session.scalar(select(db.func.count()).select_from(quiz_rules.Question).where(
+        quiz_rules.Question.course_id == state.course.id, quiz_rules.Question.retired_at.is_(None)))
+    return render_template("learn/quiz_intro.html", state=state, attempts=attempts, open_attempt=open_attempt,
+                           blockers=[] if open_attempt else quiz_rules.quiz_blockers(state, attempts),
+                           question_count=question_count)
+
+
+@bp.route("/<slug>/quiz/start", methods=["POST"])
+def quiz_start(slug: str):
+    state = _state(_course(slug))
+    try:
+        attempt = quiz_rules.open_attempt(current_user.id, state)
+    except LearningError as error:
+        return _refused(error, url_for(".quiz", slug=slug))
+    db.session.commit()
+    return redirect(url_for(".attempt", slug=slug, number=attempt.number))
+
+
+@bp.route("/<slug>/quiz/<int:number>", methods=["GET", "POST"])
+def attempt(slug: str, number: int):
+    course_row = _course(slug)
+    state = _state(course_row)
+    if request.method == "POST":
+        try:
+            submission = quiz_rules.submit_attempt(
+                current_user.id, current_user.display_name, current_user.region, state, number,
+                request.form.to_dict(flat=False))
+        except LearningError as error:
+            db.session.rollback()
+            if error.status == 404:
+                abort(404)
+            flash(error.message, "error")
+            return _attempt_page(state, number, chosen=request.form.to_dict(flat=False), status=422)
+        db.session.commit()
+        if not submission.recorded:
+            flash(_("This quiz attempt was already submitted. Here is its result."), "info")
+        return redirect(url_for(".attempt", slug=slug, number=number))
+    return _attempt_page(state, number)
+
+
+def _attempt_page(state: CourseState, number: int, chosen: dict | None = None, status: int = 200):
+    row = db.session.scalar(select(quiz_rules.QuizAttempt).where(
+        quiz_rules.QuizAttempt.user_id == current_user.id, quiz_rules.QuizAttempt.course_id == state.course.id,
+        quiz_rules.QuizAttempt.number == number))
+    if row is None:
+        abort(404)
+    questions = quiz_rules.questions_of(row)
+    if row.submitted_at is None:
+        return render_template("learn/quiz.html", state=state, attempt=row, questions=questions,
+                               chosen=chosen or {}), status
+    lessons = {lesson.key: lesson for lesson in db.session.scalars(
+        select(Lesson).where(Lesson.course_id == state.course.id))}
+    certificate = db.session.scalar(select(Certificate).where(Certificate.attempt_id == row.id))
+    attempts = quiz_rules.attempts_of(current_user.id, state.course.id)
+    return render_template("learn/quiz_result.html", state=state, attempt=row, total=len(questions),
+                           review=[lessons[k] for k in row.review or [] if k in lessons], certificate=certificate,
+                           blockers=quiz_rules.quiz_blockers(state, attempts))
+
+
+@bp.route("/certificates/<number>.pdf")
+def certificate_download(number: str):
+    certificate = certificate_by_number(number)
+    if certificate is None or certificate.user_id != current_user.id:
+        abort(404)
+    data = certificate_pdf(certificate, str(get_locale()))
+    db.session.commit()
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="certificate-{certificate.number}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/media/<sha256>.<extension>")
+def media(sha256: str, extension: str):
+    """Lesson images and videos, by content hash: immutable, cacheable for a year, with range requests."""
+    row = db.session.scalar(select(Media).where(Media.sha256 == sha256))
+    if row is None:
+        abort(404)
+    response = Response(row.data, mimetype=row.content_type)
+    response.set_etag(sha256)
+    response.cache_control.private = True
+    response.cache_control.max_age = 31536000
+    response.cache_control.immutable = True
+    if row.content_type == "image/svg+xml":
+        response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response.make_conditional(request, accept_ranges=True, complete_length=row.size)
+
+
+@verify_bp.route("/", methods=["GET"])
+def lookup():
+    number = request.args.get("number", "").strip()
+    if number:
+        return redirect(url_for(".certificate", number=number))
+    return render_template("verify/lookup.html")
+
+
+@verify_bp.route("/<number>")
+def certificate(number: str):
+    found = certificate_by_number(number) if len(number) <= 40 else None
+    if found is None:
+        return render_template("verify/unknown.html", number=number[:40]), 404
+    now = utcnow()
+    return render_template("verify/certificate.html", certificate=found, status=found.status(now),
+                           course_title=translated(found.course.title, found.course))
