@@ -203,7 +203,7 @@ def open_lesson(user_id: int, state: CourseState, key: str) -> LessonState:
     """
     lesson_state = state.lesson(key)
     if not lesson_state.reachable:
-        raise LearningError(_("Complete the lessons before this one first."))
+        raise LearningError(_("Complete the earlier lessons first."))
     enrollment, _created = _get_or_create(Enrollment, {"user_id": user_id, "course_id": state.course.id},
                                           started_at=state.now, last_active_at=state.now)
     enrollment.last_lesson_id = lesson_state.lesson.id
@@ -228,7 +228,7 @@ def complete_lesson(user_id: int, state: CourseState, key: str) -> LessonState:
     """
     lesson_state = state.lesson(key)
     if not lesson_state.reachable:
-        raise LearningError(_("Complete the lessons before this one first."))
+        raise LearningError(_("Complete the earlier lessons first."))
     if lesson_state.progress is None:
         lesson_state = open_lesson(user_id, state, key)
     progress = lesson_state.progress
@@ -273,7 +273,7 @@ def parse_ranges(raw: object, duration: float) -> list[list[float]]:
 
     :raises LearningError: not a list of [start, end] number pairs inside the video.
     """
-    invalid = LearningError(_("This progress report is not valid."), status=422)
+    invalid = LearningError(_("We could not record what you watched. Reload the page and try again."), status=422)
     if not isinstance(raw, list) or len(raw) > MAX_RANGES:
         raise invalid
     ranges = []
@@ -309,7 +309,8 @@ def report_watched(user_id: int, state: CourseState, key: str, raw_ranges: objec
         else progress.last_opened_at
     elapsed = max((state.now - since).total_seconds(), 0.0)
     if gain > elapsed * MAX_PLAYBACK_RATE + REPORT_SLACK_SECONDS:
-        raise LearningError(_("This progress report is not plausible. Watch the video and try again."), status=422)
+        raise LearningError(_("Only the parts of the video you have watched count. Watch the video and try again."),
+                            status=422)
     progress.watched = merged
     progress.reported_at = state.now
     if progress.completed_at is None and covered_seconds(merged) >= VIDEO_COMPLETE_SHARE * lesson.duration_seconds:

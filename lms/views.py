@@ -249,7 +249,6 @@ def certificate_download(number: str):
     db.session.commit()
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="certificate-{certificate.number}.pdf"'
-    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -7,66 +7,16 @@ with mail read from the real test SMTP server.
 from __future__ import annotations
 
 import re
-import shutil
-import threading
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from flask_babel import force_locale, gettext
-from playwright.sync_api import Page, expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import expect
 
+from tests.browser.conftest import ARTIFACTS, fits_phone, tap_targets_are_large, translated
 from tests.conftest import deliver, text_body
 from tests.helpers import STRONG
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-#: Flags that keep Chromium from calling home (this machine has no network but loopback).
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture
-def live_url(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.server_port}"
-    app.config["PUBLIC_BASE_URL"] = url
-    yield url
-    server.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is not installed; `make test` installs it (apt-get install chromium).")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def translated(app, text: str, language: str) -> str:
-    with app.test_request_context(), force_locale(language):
-        return gettext(text)
-
-
-def fits_phone(page: Page) -> None:
-    """Nothing sticks out sideways at 360 px, and the page is in the language we expect."""
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
-
-
-def tap_targets_are_large(page: Page) -> None:
-    for element in page.locator("main button, main input[type=submit], main .button").all():
-        box = element.bounding_box()
-        assert box is not None
-        assert box["height"] >= 44, element.inner_text()
-
 
 @pytest.mark.parametrize(("language", "country", "phone"), [
     ("nl", "NL", "06 12345678"),

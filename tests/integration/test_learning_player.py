@@ -91,7 +91,7 @@ def test_a_lesson_after_an_unfinished_required_lesson_is_locked(app, client, lea
     assert response.status_code == 302
     assert response.headers["Location"] == f"/learn/{SLUG}/continue"
     follow = client.get(lesson_url("safe-isolation")).get_data(as_text=True)
-    assert "Complete the lessons before this one first." in follow
+    assert "Complete the earlier lessons first." in follow
     assert complete_text(client, "rcd-test").status_code == 302
     assert [row.lesson_id for row in progress_rows(app, learner) if row.completed_at] == []
 
@@ -155,7 +155,7 @@ def test_a_video_claimed_watched_too_fast_is_refused(app, client, learner):
     with time_machine.travel(utcnow() + timedelta(seconds=5), tick=False):
         response = report(client, VIDEO_LESSON, [[0, 40]])
     assert response.status_code == 422
-    assert "not plausible" in response.json["error"]
+    assert "Only the parts of the video you have watched count." in response.json["error"]
     video_rows = [r for r in progress_rows(app, learner) if r.watched]
     assert video_rows == []
 
@@ -168,7 +168,7 @@ def test_malformed_video_reports_are_refused(client, learner, ranges):
     client.get(lesson_url(VIDEO_LESSON))
     response = report(client, VIDEO_LESSON, ranges)
     assert response.status_code == 422
-    assert response.json["error"] == "This progress report is not valid."
+    assert response.json["error"] == "We could not record what you watched. Reload the page and try again."
 
 
 def test_a_video_report_for_a_text_lesson_or_unknown_lesson_is_refused(client, learner):
