@@ -7,10 +7,11 @@ BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 TRANSLATIONS := installer_portal/translations
 
-.PHONY: run test install install-test translations extract-messages lint serve-production
+.PHONY: run test install install-test system-packages test-system-packages translations extract-messages lint
 
 run: install
 	$(BIN)/flask db upgrade
+	$(BIN)/flask lms import courses
 	$(BIN)/flask demo seed
 	@echo
 	@echo "Installer Portal runs at http://127.0.0.1:5000  (stop with Ctrl+C)"
@@ -23,9 +24,9 @@ test: install-test
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
-install: $(VENV)/.installed translations
+install: system-packages $(VENV)/.installed translations
 
-install-test: install $(VENV)/.test-installed chromium
+install-test: install $(VENV)/.test-installed test-system-packages
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,13 +38,23 @@ $(VENV)/.test-installed: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $@
 
-# Browser tests drive Debian's Chromium; install it when missing and we are allowed to.
-chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+# Debian packages: WeasyPrint needs Pango and a font with æ ø å (PDFs); the tests also need
+# Chromium (browser tests) and zbar (reading QR codes). Installed when missing and we are root.
+define apt_install
+	@missing=""; for check in $(1); do pkg=$${check%%:*}; file=$${check#*:}; \
+	  ls $$file >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing Debian's chromium for the browser tests"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium is missing: install Debian's 'chromium' package (the browser tests need it)"; exit 1; fi; }
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Missing Debian packages:$$missing (install them with apt-get)"; exit 1; fi; fi
+endef
+
+system-packages:
+	$(call apt_install,libpango-1.0-0:/usr/lib/*/libpango-1.0.so.0 libpangoft2-1.0-0:/usr/lib/*/libpangoft2-1.0.so.0 fonts-dejavu-core:/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf)
+
+test-system-packages:
+	$(call apt_install,chromium:/usr/bin/chromium libzbar0:/usr/lib/*/libzbar.so.0)
 
 # Compile the catalogs (.po -> .mo); the .mo files are build output, not committed.
 translations: $(VENV)/.installed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
@@ -63,7 +63,7 @@ def _writes() -> bool:
     """
     if not has_request_context():
         return True
-    if request.method not in _SAFE_METHODS:
+    if g.get("writing") or request.method not in _SAFE_METHODS:
         return True
     view = current_app.view_functions.get(request.endpoint or "")
     return bool(getattr(view, "writes_on_get", False))
@@ -73,6 +73,16 @@ def writes_on_get(view):
     """Mark a GET view that changes data (a link followed from an email)."""
     view.writes_on_get = True
     return view
+
+
+def begin_writing() -> None:
+    """End a GET view's read transaction; the next one takes SQLite's write lock at BEGIN.
+
+    For pages that read a lot and then record a little (the course player): the reading does not
+    hold the database's single write lock, so several workers serve such pages at once.
+    """
+    db.session.commit()
+    g.writing = True
 
 
 @event.listens_for(Engine, "connect")

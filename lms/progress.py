@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from flask_babel import format_percent
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from installer_portal.database import db
@@ -78,6 +78,9 @@ class LessonState:
         return self.progress is not None and self.progress.completed_at is not None
 
 
+_UNLOADED = object()
+
+
 @dataclass
 class CourseState:
     """Everything the catalog, the player and the quiz need to know about one learner in one course."""
@@ -85,8 +88,16 @@ class CourseState:
     course: Course
     lessons: list[LessonState]
     enrollment: Enrollment | None
-    certificate: Certificate | None
     now: datetime
+    #: Loaded when first asked for: the player does not need it.
+    _certificate: object = _UNLOADED
+    user_id: int | None = None
+
+    @property
+    def certificate(self) -> Certificate | None:
+        if self._certificate is _UNLOADED:
+            self._certificate = latest_certificate(self.user_id, self.course.id)
+        return self._certificate
 
     def lesson(self, key: str) -> LessonState:
         for state in self.lessons:
@@ -172,8 +183,7 @@ def learner_course_state(user_id: int, course: Course, now: datetime) -> CourseS
         lessons.append(state)
     enrollment = db.session.scalar(
         select(Enrollment).where(Enrollment.user_id == user_id, Enrollment.course_id == course.id))
-    certificate = latest_certificate(user_id, course.id)
-    return CourseState(course=course, lessons=lessons, enrollment=enrollment, certificate=certificate, now=now)
+    return CourseState(course=course, lessons=lessons, enrollment=enrollment, now=now, user_id=user_id)
 
 
 def latest_certificate(user_id: int, course_id: int) -> Certificate | None:
@@ -196,28 +206,36 @@ def _get_or_create(model, lookup: dict, **defaults):
     return row, True
 
 
-def open_lesson(user_id: int, state: CourseState, key: str) -> LessonState:
-    """Record that the learner opened a lesson: first-opened time, the start of this visit, the resume point.
+def lesson_to_open(state: CourseState, key: str) -> LessonState:
+    """The lesson, if the learner may open it.
 
     :raises LearningError: the lesson is not in the course, or earlier required lessons are not done.
     """
     lesson_state = state.lesson(key)
     if not lesson_state.reachable:
         raise LearningError(_("Complete the earlier lessons first."))
-    enrollment, _created = _get_or_create(Enrollment, {"user_id": user_id, "course_id": state.course.id},
-                                          started_at=state.now, last_active_at=state.now)
-    enrollment.last_lesson_id = lesson_state.lesson.id
-    enrollment.last_active_at = state.now
-    state.enrollment = enrollment
-    lesson = lesson_state.lesson
-    progress, created = _get_or_create(LessonProgress, {"user_id": user_id, "lesson_id": lesson.id,
-                                                       "version": lesson.version},
-                                       first_opened_at=state.now, last_opened_at=state.now, watched=[])
-    if not created:
-        progress.last_opened_at = state.now
-    lesson_state.progress = progress
-    db.session.flush()
     return lesson_state
+
+
+def record_visit(user_id: int, course_id: int, lesson_id: int, version: str, now: datetime) -> None:
+    """Record that the learner opened a lesson: first-opened time, the start of this visit, the resume point.
+
+    Plain UPDATEs first (the usual case, no rows loaded), inserts when it is the first visit.
+    """
+    visited = db.session.execute(
+        update(LessonProgress).where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id,
+                                     LessonProgress.version == version)
+        .values(last_opened_at=now).execution_options(synchronize_session=False)).rowcount
+    if not visited:
+        _get_or_create(LessonProgress, {"user_id": user_id, "lesson_id": lesson_id, "version": version},
+                       first_opened_at=now, last_opened_at=now, watched=[])
+    enrolled = db.session.execute(
+        update(Enrollment).where(Enrollment.user_id == user_id, Enrollment.course_id == course_id)
+        .values(last_lesson_id=lesson_id, last_active_at=now).execution_options(synchronize_session=False)).rowcount
+    if not enrolled:
+        _get_or_create(Enrollment, {"user_id": user_id, "course_id": course_id},
+                       started_at=now, last_active_at=now, last_lesson_id=lesson_id)
+    db.session.flush()
 
 
 def complete_lesson(user_id: int, state: CourseState, key: str) -> LessonState:
@@ -226,11 +244,13 @@ def complete_lesson(user_id: int, state: CourseState, key: str) -> LessonState:
     Completing twice changes nothing but the time spent.
     :raises LearningError: not reachable, not in the course, or the video not watched far enough.
     """
-    lesson_state = state.lesson(key)
-    if not lesson_state.reachable:
-        raise LearningError(_("Complete the earlier lessons first."))
+    lesson_state = lesson_to_open(state, key)
+    lesson = lesson_state.lesson
     if lesson_state.progress is None:
-        lesson_state = open_lesson(user_id, state, key)
+        record_visit(user_id, state.course.id, lesson.id, lesson.version, state.now)
+        lesson_state.progress = db.session.scalar(select(LessonProgress).where(
+            LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson.id,
+            LessonProgress.version == lesson.version))
     progress = lesson_state.progress
     if lesson_state.lesson.is_video and progress.completed_at is None:
         raise LearningError(_("Watch at least %(share)s of the video before you continue.",

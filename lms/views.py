@@ -15,6 +15,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -25,14 +26,22 @@ from flask_babel import format_percent, get_locale
 from flask_login import current_user
 from sqlalchemy import select
 
-from installer_portal.database import db, utcnow, writes_on_get
+from installer_portal.database import begin_writing, db, utcnow
 from installer_portal.i18n import _
 
 from . import quiz as quiz_rules
 from .certificates import certificate_by_number, certificate_pdf
 from .errors import LearningError
 from .models import Certificate, Course, Lesson, Media
-from .progress import CourseState, complete_lesson, learner_course_state, open_lesson, report_watched, watched_share
+from .progress import (
+    CourseState,
+    complete_lesson,
+    learner_course_state,
+    lesson_to_open,
+    record_visit,
+    report_watched,
+    watched_share,
+)
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
 verify_bp = Blueprint("verify", __name__, url_prefix="/verify")
@@ -55,8 +64,10 @@ def check_access():
 
 def content_language(course: Course) -> str:
     """The language course content is shown in: the page's, if the course exists in it."""
-    language = str(get_locale())
-    return language if language in course.languages else course.languages[0]
+    page_language = g.get("lms_page_language")
+    if page_language is None:
+        page_language = g.lms_page_language = str(get_locale())  # asked for dozens of times per page
+    return page_language if page_language in course.languages else course.languages[0]
 
 
 def translated(texts: dict, course: Course):
@@ -128,21 +139,25 @@ def resume(slug: str):
 
 
 @bp.route("/<slug>/lessons/<key>")
-@writes_on_get
 def lesson(slug: str, key: str):
     state = _state(_course(slug))
     try:
-        lesson_state = open_lesson(current_user.id, state, key)
+        current = lesson_to_open(state, key)
     except LearningError as error:
         return _refused(error, url_for(".resume", slug=slug))
-    db.session.commit()
     language = content_language(state.course)
-    body = lesson_state.lesson.body
-    return render_template(
-        "learn/player.html", state=state, current=lesson_state, language=language,
+    lesson_row = current.lesson
+    body = lesson_row.body
+    page = render_template(
+        "learn/player.html", state=state, current=current, language=language,
         body=body.get(language) or body[state.course.languages[0]],
         previous=state.previous_before(key), following=state.next_after(key),
-        watched=watched_share(lesson_state.progress, lesson_state.lesson.duration_seconds))
+        watched=watched_share(current.progress, lesson_row.duration_seconds))
+    visit = (current_user.id, state.course.id, lesson_row.id, lesson_row.version, state.now)
+    begin_writing()
+    record_visit(*visit)
+    db.session.commit()
+    return page
 
 
 @bp.route("/<slug>/lessons/<key>/complete", methods=["POST"])

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from installer_portal.database import db, utcnow
 from lms.importer import import_courses
-from lms.models import Question, QuizAttempt
+from lms.models import Course, Question, QuizAttempt
 from tests.conftest import csrf_token
 
 COURSES = Path(__file__).parent / "data" / "courses"
@@ -72,10 +72,11 @@ def attempts(app) -> list[QuizAttempt]:
         return list(db.session.scalars(select(QuizAttempt).order_by(QuizAttempt.id)))
 
 
-def answers(app, wrong_keys: tuple[str, ...] = ()) -> dict[str, list[str]]:
-    """Form data answering every question right, except the questions in `wrong_keys`."""
+def answers(app, wrong_keys: tuple[str, ...] = (), slug: str = SLUG) -> dict[str, list[str]]:
+    """Form data answering every question of the course right, except the questions in `wrong_keys`."""
     with app.app_context():
-        questions = db.session.scalars(select(Question).where(Question.retired_at.is_(None))).all()
+        questions = db.session.scalars(select(Question).join(Course).where(
+            Question.retired_at.is_(None), Course.slug == slug)).all()
         data = {}
         for question in questions:
             options = len(question.options["en"])

@@ -185,7 +185,7 @@ def user_for_session(key: str | None) -> User | None:
     if not key or len(key) > 128:
         return None
     row = db.session.scalar(
-        select(LoginSession).options(joinedload(LoginSession.user))
+        select(LoginSession).options(joinedload(LoginSession.user).joinedload(User.role_grants))
         .where(LoginSession.key_hash == hash_token(key), LoginSession.revoked_at.is_(None),
                LoginSession.expires_at > utcnow())
     )

@@ -114,12 +114,12 @@ def certificate(expires_in_days: float | None, revoked: bool = False) -> Certifi
 ])
 def test_course_status(enrolled, passed, cert, expected):
     enrollment = Enrollment(completed_at=NOW if passed else None) if enrolled else None
-    state = CourseState(course=Course(certifies=True), lessons=[], enrollment=enrollment, certificate=cert, now=NOW)
+    state = CourseState(course=Course(certifies=True), lessons=[], enrollment=enrollment, now=NOW, _certificate=cert)
     assert state.status == expected
 
 
 def test_a_passed_course_that_does_not_certify_is_completed():
     state = CourseState(course=Course(certifies=False), lessons=[], enrollment=Enrollment(completed_at=NOW),
-                        certificate=None, now=NOW)
+                        now=NOW, _certificate=None)
     assert state.status == CourseStatus.COMPLETED
     assert state.percent == 100
