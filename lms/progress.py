@@ -66,12 +66,68 @@ _STATUS_LABELS = {
 }
 
 
+@dataclass(frozen=True)
+class ModuleInfo:
+    id: int
+    key: str
+    title: dict[str, str]
+
+
+@dataclass(frozen=True)
+class LessonInfo:
+    """What the outline and the rules need of a lesson (not its text), shared by every request."""
+
+    id: int
+    key: str
+    module: ModuleInfo
+    title: dict[str, str]
+    video_url: str | None
+    duration_seconds: float | None
+    required: bool
+    version: str
+
+    @property
+    def is_video(self) -> bool:
+        return self.video_url is not None
+
+
+#: Course outlines by (course id, content hash, import time). Lessons change only when a course is
+#: imported, which changes the key, so each worker reads an outline once per version (bounded).
+_OUTLINES: dict[tuple, tuple[LessonInfo, ...]] = {}
+_OUTLINES_KEPT = 64
+
+
+def course_outline(course: Course) -> tuple[LessonInfo, ...]:
+    """The course's current lessons in order, with their modules."""
+    key = (course.id, course.content_hash, course.imported_at)
+    outline = _OUTLINES.get(key)
+    if outline is None:
+        rows = db.session.execute(
+            select(Lesson.id, Lesson.key, Lesson.title, Lesson.video_url, Lesson.duration_seconds, Lesson.required,
+                   Lesson.version, CourseModule.id, CourseModule.key, CourseModule.title)
+            .join(CourseModule, Lesson.module_id == CourseModule.id)
+            .where(Lesson.course_id == course.id, Lesson.retired_at.is_(None))
+            .order_by(Lesson.position)).all()
+        modules: dict[int, ModuleInfo] = {}
+        outline = tuple(
+            LessonInfo(id=row[0], key=row[1], title=row[2], video_url=row[3], duration_seconds=row[4], required=row[5],
+                       version=row[6], module=modules.setdefault(row[7], ModuleInfo(row[7], row[8], row[9])))
+            for row in rows)
+        if len(_OUTLINES) >= _OUTLINES_KEPT:
+            _OUTLINES.clear()
+        _OUTLINES[key] = outline
+    return outline
+
+
 @dataclass
 class LessonState:
-    lesson: Lesson
-    module: CourseModule
+    lesson: LessonInfo
     progress: LessonProgress | None
     reachable: bool
+
+    @property
+    def module(self) -> ModuleInfo:
+        return self.lesson.module
 
     @property
     def completed(self) -> bool:
@@ -164,20 +220,14 @@ class CourseState:
 
 def learner_course_state(user_id: int, course: Course, now: datetime) -> CourseState:
     """Load one learner's state in a course with a few queries (the player runs this on every page)."""
-    rows = db.session.execute(
-        select(Lesson, CourseModule)
-        .join(CourseModule, Lesson.module_id == CourseModule.id)
-        .where(Lesson.course_id == course.id, Lesson.retired_at.is_(None))
-        .order_by(Lesson.position)
-    ).all()
+    outline = course_outline(course)
     progress = {(p.lesson_id, p.version): p for p in db.session.scalars(
         select(LessonProgress).join(Lesson, LessonProgress.lesson_id == Lesson.id)
         .where(LessonProgress.user_id == user_id, Lesson.course_id == course.id,
                LessonProgress.version == Lesson.version))}
     lessons, open_so_far = [], True
-    for lesson, module in rows:
-        state = LessonState(lesson=lesson, module=module, progress=progress.get((lesson.id, lesson.version)),
-                            reachable=open_so_far)
+    for lesson in outline:
+        state = LessonState(lesson=lesson, progress=progress.get((lesson.id, lesson.version)), reachable=open_so_far)
         if lesson.required and not state.completed:
             open_so_far = False
         lessons.append(state)
@@ -217,10 +267,12 @@ def lesson_to_open(state: CourseState, key: str) -> LessonState:
     return lesson_state
 
 
-def record_visit(user_id: int, course_id: int, lesson_id: int, version: str, now: datetime) -> None:
+def record_visit(user_id: int, course_id: int, lesson_id: int, version: str, now: datetime,
+                 resume_lesson_id: int | None = None) -> None:
     """Record that the learner opened a lesson: first-opened time, the start of this visit, the resume point.
 
     Plain UPDATEs first (the usual case, no rows loaded), inserts when it is the first visit.
+    `resume_lesson_id` is the enrollment's current resume point, if known.
     """
     visited = db.session.execute(
         update(LessonProgress).where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id,
@@ -229,6 +281,8 @@ def record_visit(user_id: int, course_id: int, lesson_id: int, version: str, now
     if not visited:
         _get_or_create(LessonProgress, {"user_id": user_id, "lesson_id": lesson_id, "version": version},
                        first_opened_at=now, last_opened_at=now, watched=[])
+    if resume_lesson_id == lesson_id:
+        return  # reopening the lesson the learner resumes at: the resume point stays
     enrolled = db.session.execute(
         update(Enrollment).where(Enrollment.user_id == user_id, Enrollment.course_id == course_id)
         .values(last_lesson_id=lesson_id, last_active_at=now).execution_options(synchronize_session=False)).rowcount
@@ -247,7 +301,8 @@ def complete_lesson(user_id: int, state: CourseState, key: str) -> LessonState:
     lesson_state = lesson_to_open(state, key)
     lesson = lesson_state.lesson
     if lesson_state.progress is None:
-        record_visit(user_id, state.course.id, lesson.id, lesson.version, state.now)
+        record_visit(user_id, state.course.id, lesson.id, lesson.version, state.now,
+                     state.enrollment.last_lesson_id if state.enrollment else None)
         lesson_state.progress = db.session.scalar(select(LessonProgress).where(
             LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson.id,
             LessonProgress.version == lesson.version))

@@ -147,13 +147,14 @@ def lesson(slug: str, key: str):
         return _refused(error, url_for(".resume", slug=slug))
     language = content_language(state.course)
     lesson_row = current.lesson
-    body = lesson_row.body
+    body = db.session.scalar(select(Lesson.body).where(Lesson.id == lesson_row.id))
     page = render_template(
         "learn/player.html", state=state, current=current, language=language,
         body=body.get(language) or body[state.course.languages[0]],
         previous=state.previous_before(key), following=state.next_after(key),
         watched=watched_share(current.progress, lesson_row.duration_seconds))
-    visit = (current_user.id, state.course.id, lesson_row.id, lesson_row.version, state.now)
+    visit = (current_user.id, state.course.id, lesson_row.id, lesson_row.version, state.now,
+             state.enrollment.last_lesson_id if state.enrollment else None)
     begin_writing()
     record_visit(*visit)
     db.session.commit()

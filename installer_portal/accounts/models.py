@@ -72,7 +72,7 @@ class User(db.Model):
     profile_completed_at: Mapped[datetime | None]
 
     role_grants: Mapped[list[RoleGrant]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin", foreign_keys="RoleGrant.user_id"
+        back_populates="user", cascade="all, delete-orphan", foreign_keys="RoleGrant.user_id"
     )
 
     #: Set by the login machinery: the key of the login session this request runs in.

@@ -14,7 +14,6 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from ..database import db, utcnow
 from ..i18n import LANGUAGES, _
@@ -184,14 +183,14 @@ def user_for_session(key: str | None) -> User | None:
     """The person logged in with this key, if that login is still open."""
     if not key or len(key) > 128:
         return None
-    row = db.session.scalar(
-        select(LoginSession).options(joinedload(LoginSession.user).joinedload(User.role_grants))
+    # One query for every request of a logged-in person; their roles load only where a page needs them.
+    user = db.session.scalar(
+        select(User).join(LoginSession, LoginSession.user_id == User.id)
         .where(LoginSession.key_hash == hash_token(key), LoginSession.revoked_at.is_(None),
                LoginSession.expires_at > utcnow())
     )
-    if row is None:
+    if user is None:
         return None
-    user = row.user
     user.session_key = key
     return user
 

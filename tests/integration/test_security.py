@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select, text
+from werkzeug.routing import IntegerConverter
 
 from installer_portal import create_app
 from installer_portal.accounts.models import User
@@ -141,7 +142,10 @@ def test_pages_use_no_inline_script_or_style_that_the_policy_would_block(app, cl
 def _post_rules(app):
     adapter = app.url_map.bind("localhost")
     rules = [rule for rule in app.url_map.iter_rules() if "POST" in rule.methods]
-    return [(rule, adapter.build(rule.endpoint, dict.fromkeys(rule.arguments, "x"), method="POST"))
+    def sample(rule, argument):
+        return 1 if isinstance(rule._converters[argument], IntegerConverter) else "x"
+
+    return [(rule, adapter.build(rule.endpoint, {a: sample(rule, a) for a in rule.arguments}, method="POST"))
             for rule in rules]
 
 
