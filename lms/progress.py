@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from flask_babel import format_percent
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from installer_portal.database import db
@@ -91,15 +91,22 @@ class LessonInfo:
         return self.video_url is not None
 
 
-#: Course outlines by (course id, content hash, import time). Lessons change only when a course is
-#: imported, which changes the key, so each worker reads an outline once per version (bounded).
+#: Course outlines and lesson texts by (course id, content hash, import time). Lessons change only
+#: when a course is imported, which changes the key, so each worker reads them once per version.
+#: Both caches are bounded and hold nothing another worker needs.
 _OUTLINES: dict[tuple, tuple[LessonInfo, ...]] = {}
-_OUTLINES_KEPT = 64
+_BODIES: dict[tuple, dict[str, str]] = {}
+_KEPT = 64
+_BODIES_KEPT = 1000
+
+
+def _version_key(course: Course) -> tuple:
+    return (course.id, course.content_hash, course.imported_at)
 
 
 def course_outline(course: Course) -> tuple[LessonInfo, ...]:
     """The course's current lessons in order, with their modules."""
-    key = (course.id, course.content_hash, course.imported_at)
+    key = _version_key(course)
     outline = _OUTLINES.get(key)
     if outline is None:
         rows = db.session.execute(
@@ -113,10 +120,22 @@ def course_outline(course: Course) -> tuple[LessonInfo, ...]:
             LessonInfo(id=row[0], key=row[1], title=row[2], video_url=row[3], duration_seconds=row[4], required=row[5],
                        version=row[6], module=modules.setdefault(row[7], ModuleInfo(row[7], row[8], row[9])))
             for row in rows)
-        if len(_OUTLINES) >= _OUTLINES_KEPT:
+        if len(_OUTLINES) >= _KEPT:
             _OUTLINES.clear()
         _OUTLINES[key] = outline
     return outline
+
+
+def lesson_body(course: Course, lesson: LessonInfo, language: str) -> str:
+    """The lesson's HTML in `language`, or in the course's first language if it has none in that one."""
+    key = (*_version_key(course), lesson.id)
+    bodies = _BODIES.get(key)
+    if bodies is None:
+        bodies = db.session.scalar(select(Lesson.body).where(Lesson.id == lesson.id))
+        if len(_BODIES) >= _BODIES_KEPT:
+            _BODIES.clear()
+        _BODIES[key] = bodies
+    return bodies.get(language) or bodies[course.languages[0]]
 
 
 @dataclass
@@ -218,21 +237,37 @@ class CourseState:
         return None
 
 
+# The player's queries, built once: constructing a statement costs more than running it on SQLite.
+_PROGRESS_IN_COURSE = (
+    select(LessonProgress).join(Lesson, LessonProgress.lesson_id == Lesson.id)
+    .where(LessonProgress.user_id == bindparam("user_id"), Lesson.course_id == bindparam("course_id"),
+           LessonProgress.version == Lesson.version))
+_ENROLLMENT = select(Enrollment).where(Enrollment.user_id == bindparam("user_id"),
+                                       Enrollment.course_id == bindparam("course_id"))
+_REVISIT = (
+    update(LessonProgress)
+    .where(LessonProgress.user_id == bindparam("b_user"), LessonProgress.lesson_id == bindparam("b_lesson"),
+           LessonProgress.version == bindparam("b_version"))
+    .values(last_opened_at=bindparam("b_now")).execution_options(synchronize_session=False))
+_MOVE_RESUME_POINT = (
+    update(Enrollment)
+    .where(Enrollment.user_id == bindparam("b_user"), Enrollment.course_id == bindparam("b_course"))
+    .values(last_lesson_id=bindparam("b_lesson"), last_active_at=bindparam("b_now"))
+    .execution_options(synchronize_session=False))
+
+
 def learner_course_state(user_id: int, course: Course, now: datetime) -> CourseState:
     """Load one learner's state in a course with a few queries (the player runs this on every page)."""
     outline = course_outline(course)
     progress = {(p.lesson_id, p.version): p for p in db.session.scalars(
-        select(LessonProgress).join(Lesson, LessonProgress.lesson_id == Lesson.id)
-        .where(LessonProgress.user_id == user_id, Lesson.course_id == course.id,
-               LessonProgress.version == Lesson.version))}
+        _PROGRESS_IN_COURSE, {"user_id": user_id, "course_id": course.id})}
     lessons, open_so_far = [], True
     for lesson in outline:
         state = LessonState(lesson=lesson, progress=progress.get((lesson.id, lesson.version)), reachable=open_so_far)
         if lesson.required and not state.completed:
             open_so_far = False
         lessons.append(state)
-    enrollment = db.session.scalar(
-        select(Enrollment).where(Enrollment.user_id == user_id, Enrollment.course_id == course.id))
+    enrollment = db.session.scalar(_ENROLLMENT, {"user_id": user_id, "course_id": course.id})
     return CourseState(course=course, lessons=lessons, enrollment=enrollment, now=now, user_id=user_id)
 
 
@@ -275,17 +310,14 @@ def record_visit(user_id: int, course_id: int, lesson_id: int, version: str, now
     `resume_lesson_id` is the enrollment's current resume point, if known.
     """
     visited = db.session.execute(
-        update(LessonProgress).where(LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson_id,
-                                     LessonProgress.version == version)
-        .values(last_opened_at=now).execution_options(synchronize_session=False)).rowcount
+        _REVISIT, {"b_user": user_id, "b_lesson": lesson_id, "b_version": version, "b_now": now}).rowcount
     if not visited:
         _get_or_create(LessonProgress, {"user_id": user_id, "lesson_id": lesson_id, "version": version},
                        first_opened_at=now, last_opened_at=now, watched=[])
     if resume_lesson_id == lesson_id:
         return  # reopening the lesson the learner resumes at: the resume point stays
     enrolled = db.session.execute(
-        update(Enrollment).where(Enrollment.user_id == user_id, Enrollment.course_id == course_id)
-        .values(last_lesson_id=lesson_id, last_active_at=now).execution_options(synchronize_session=False)).rowcount
+        _MOVE_RESUME_POINT, {"b_user": user_id, "b_course": course_id, "b_lesson": lesson_id, "b_now": now}).rowcount
     if not enrolled:
         _get_or_create(Enrollment, {"user_id": user_id, "course_id": course_id},
                        started_at=now, last_active_at=now, last_lesson_id=lesson_id)

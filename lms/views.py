@@ -15,7 +15,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     jsonify,
     redirect,
     render_template,
@@ -24,7 +23,7 @@ from flask import (
 )
 from flask_babel import format_percent, get_locale
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from installer_portal.database import begin_writing, db, utcnow
 from installer_portal.i18n import _
@@ -37,6 +36,7 @@ from .progress import (
     CourseState,
     complete_lesson,
     learner_course_state,
+    lesson_body,
     lesson_to_open,
     record_visit,
     report_watched,
@@ -64,9 +64,9 @@ def check_access():
 
 def content_language(course: Course) -> str:
     """The language course content is shown in: the page's, if the course exists in it."""
-    page_language = g.get("lms_page_language")
-    if page_language is None:
-        page_language = g.lms_page_language = str(get_locale())  # asked for dozens of times per page
+    page_language = request.environ.get("lms.page_language")
+    if page_language is None:  # asked for dozens of times per page
+        page_language = request.environ["lms.page_language"] = str(get_locale())
     return page_language if page_language in course.languages else course.languages[0]
 
 
@@ -83,8 +83,11 @@ def _offered_courses() -> list[Course]:
     return [c for c in courses if current_user.region in c.regions]
 
 
+_COURSE_BY_SLUG = select(Course).where(Course.slug == bindparam("slug"))
+
+
 def _course(slug: str) -> Course:
-    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    course = db.session.scalar(_COURSE_BY_SLUG, {"slug": slug})
     if course is None or current_user.region not in course.regions:
         abort(404)
     return course
@@ -147,10 +150,9 @@ def lesson(slug: str, key: str):
         return _refused(error, url_for(".resume", slug=slug))
     language = content_language(state.course)
     lesson_row = current.lesson
-    body = db.session.scalar(select(Lesson.body).where(Lesson.id == lesson_row.id))
     page = render_template(
         "learn/player.html", state=state, current=current, language=language,
-        body=body.get(language) or body[state.course.languages[0]],
+        body=lesson_body(state.course, lesson_row, language),
         previous=state.previous_before(key), following=state.next_after(key),
         watched=watched_share(current.progress, lesson_row.duration_seconds))
     visit = (current_user.id, state.course.id, lesson_row.id, lesson_row.version, state.now,

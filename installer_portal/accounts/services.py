@@ -12,7 +12,7 @@ from datetime import timedelta
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..database import db, utcnow
@@ -179,16 +179,19 @@ def start_login_session(user: User, remember: bool) -> str:
     return key
 
 
+#: Built once: it runs on every request of a logged-in person.
+_USER_FOR_SESSION = (
+    select(User).join(LoginSession, LoginSession.user_id == User.id)
+    .where(LoginSession.key_hash == bindparam("key_hash"), LoginSession.revoked_at.is_(None),
+           LoginSession.expires_at > bindparam("now")))
+
+
 def user_for_session(key: str | None) -> User | None:
     """The person logged in with this key, if that login is still open."""
     if not key or len(key) > 128:
         return None
     # One query for every request of a logged-in person; their roles load only where a page needs them.
-    user = db.session.scalar(
-        select(User).join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.key_hash == hash_token(key), LoginSession.revoked_at.is_(None),
-               LoginSession.expires_at > utcnow())
-    )
+    user = db.session.scalar(_USER_FOR_SESSION, {"key_hash": hash_token(key), "now": utcnow()})
     if user is None:
         return None
     user.session_key = key
