@@ -263,6 +263,9 @@ def certificate_download(number: str):
     certificate = certificate_by_number(number)
     if certificate is None or certificate.user_id != current_user.id:
         abort(404)
+    if certificate.revocation is not None:
+        flash(_("This certificate has been revoked, so it can no longer be downloaded."), "error")
+        return redirect(url_for(".mine"))
     data = certificate_pdf(certificate, str(get_locale()))
     db.session.commit()
     response = Response(data, mimetype="application/pdf")

@@ -213,6 +213,18 @@ def test_staff_revoke_with_a_reason_and_verification_shows_revoked(app, certifie
     assert 'data-status="revoked"' in html
 
 
+def test_a_revoked_certificate_can_no_longer_be_downloaded(app, client, certified):
+    _email, certificate = certified
+    with app.app_context():
+        revoke_certificate(db.session.get(Certificate, certificate.id), revoked_by_id=None, reason="Test")
+        db.session.commit()
+    response = client.get(f"/learn/certificates/{certificate.number}.pdf")
+    assert response.status_code == 302
+    mine = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Dette sertifikatet er trukket tilbake, så det kan ikke lenger lastes ned." in mine
+    assert "badge-revoked" in mine
+
+
 def test_reminders_go_out_60_and_14_days_before_expiry_once_each(app, mail, certified):
     email, _certificate = certified
     expiry = utcnow() + timedelta(days=59)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import timedelta
 
 import pytest
@@ -9,10 +10,12 @@ import time_machine
 from sqlalchemy import select
 
 from installer_portal.database import db, utcnow
+from lms.importer import import_courses
 from lms.models import Enrollment, LessonProgress
 from tests.helpers import log_in, make_user, user_row
 from tests.learning import (
     COURSE_URL,
+    COURSES,
     SLUG,
     VIDEO_LESSON,
     complete_text,
@@ -179,6 +182,34 @@ def test_a_video_report_for_a_text_lesson_or_unknown_lesson_is_refused(client, l
 
 def test_a_report_for_a_lesson_of_a_course_not_offered_is_refused(app, client, learner):
     assert report(client, VIDEO_LESSON, [[0, 3]], slug="another-course").status_code == 404
+
+
+def test_a_lesson_of_one_course_cannot_be_reported_or_completed_through_another(app, client, learner, tmp_path):
+    other = tmp_path / "other-course"
+    shutil.copytree(COURSES / SLUG, other)
+    (other / "lessons" / f"{VIDEO_LESSON}.en.md").rename(other / "lessons" / "other-video.en.md")
+    for language in ("nl", "nb"):
+        (other / "lessons" / f"{VIDEO_LESSON}.{language}.md").rename(other / "lessons" / f"other-video.{language}.md")
+    manifest = other / "course.toml"
+    manifest.write_text(manifest.read_text().replace(f'"{VIDEO_LESSON}"', '"other-video"'))
+    with app.app_context():
+        import_courses(other)
+        db.session.commit()
+    complete_text(client, "safe-isolation")
+    client.get(lesson_url(VIDEO_LESSON))
+    response = report(client, VIDEO_LESSON, [[0, 3]], slug="other-course")
+    assert response.status_code == 404
+    assert response.json == {"error": "This lesson is not part of this course."}
+    assert complete_text(client, VIDEO_LESSON, slug="other-course").status_code == 404
+    assert progress_rows(app, learner)[-1].watched == []
+
+
+def test_refusals_are_translated(app, client):
+    import_test_course(app)
+    log_in(client, make_user(app, with_profile=True, locale="nl"))
+    client.get(lesson_url("safe-isolation"))
+    response = report(client, "safe-isolation", [[0, 3]])
+    assert response.json == {"error": "Deze les heeft geen video."}
 
 
 def test_a_tampered_lesson_id_shows_not_found(client, learner):
