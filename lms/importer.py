@@ -11,6 +11,7 @@ import re
 import tomllib
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -387,44 +388,34 @@ def _store(spec: CourseSpec) -> ImportResult:
         if digest not in known_media:
             db.session.add(Media(sha256=digest, content_type=content_type, size=len(data), data=data))
 
-    modules = {m.key: m for m in db.session.scalars(select(CourseModule).where(CourseModule.course_id == course.id))}
-    for position, (key, title) in enumerate(spec.modules):
-        module = modules.get(key)
-        if module is None:
-            module = modules[key] = CourseModule(course_id=course.id, key=key, position=position, title=title)
-            db.session.add(module)
-        else:
-            _assign(module, position=position, title=title, retired_at=None)
-    _retire(modules.values(), {key for key, _title in spec.modules}, now)
+    _sync(CourseModule, course.id, [(key, {"position": position, "title": title})
+                                     for position, (key, title) in enumerate(spec.modules)], now)
     db.session.flush()
-
-    lessons = {row.key: row for row in db.session.scalars(select(Lesson).where(Lesson.course_id == course.id))}
-    for position, lesson in enumerate(spec.lessons):
-        values = {"module_id": modules[lesson.module_key].id, "position": position, "title": lesson.title,
-                  "body": lesson.body, "video_url": lesson.video, "duration_seconds": lesson.duration,
-                  "required": lesson.required, "version": lesson.version}
-        row = lessons.get(lesson.key)
-        if row is None:
-            db.session.add(Lesson(course_id=course.id, key=lesson.key, **values))
-        else:
-            _assign(row, retired_at=None, **values)
-    _retire(lessons.values(), {lesson.key for lesson in spec.lessons}, now)
-
-    questions = {row.key: row for row in db.session.scalars(select(Question).where(Question.course_id == course.id))}
-    for position, question in enumerate(spec.questions):
-        values = {"position": position, "kind": question.kind, "review_lesson_key": question.review,
-                  "prompt": question.prompt, "options": question.options, "correct": question.correct}
-        row = questions.get(question.key)
-        if row is None:
-            db.session.add(Question(course_id=course.id, key=question.key, **values))
-        else:
-            _assign(row, retired_at=None, **values)
-    _retire(questions.values(), {question.key for question in spec.questions}, now)
+    module_ids = dict(db.session.execute(select(CourseModule.key, CourseModule.id)
+                                         .where(CourseModule.course_id == course.id)).all())
+    _sync(Lesson, course.id, [
+        (lesson.key, {"module_id": module_ids[lesson.module_key], "position": position, "title": lesson.title,
+                      "body": lesson.body, "video_url": lesson.video, "duration_seconds": lesson.duration,
+                      "required": lesson.required, "version": lesson.version})
+        for position, lesson in enumerate(spec.lessons)], now)
+    _sync(Question, course.id, [
+        (question.key, {"position": position, "kind": question.kind, "review_lesson_key": question.review,
+                        "prompt": question.prompt, "options": question.options, "correct": question.correct})
+        for position, question in enumerate(spec.questions)], now)
     db.session.flush()
     return ImportResult(spec.slug, changed=True)
 
 
-def _retire(rows: Any, keep: set[str], now: Any) -> None:
-    for row in rows:
+def _sync(model: Any, course_id: int, items: list[tuple[str, dict[str, Any]]], now: datetime) -> None:
+    """Insert new rows, update changed ones, retire the ones no longer in the manifest (never delete)."""
+    rows = {row.key: row for row in db.session.scalars(select(model).where(model.course_id == course_id))}
+    for key, values in items:
+        row = rows.get(key)
+        if row is None:
+            db.session.add(model(course_id=course_id, key=key, **values))
+        else:
+            _assign(row, retired_at=None, **values)
+    keep = {key for key, _values in items}
+    for row in rows.values():
         if row.key not in keep and row.retired_at is None:
             row.retired_at = now

@@ -27,14 +27,6 @@ from tests.learning import (
 )
 
 
-@pytest.fixture
-def learner(app, client):
-    import_test_course(app)
-    email = make_user(app, with_profile=True)
-    log_in(client, email)
-    return email
-
-
 def progress_rows(app, email):
     with app.app_context():
         user_id = user_row(app, email).id

@@ -19,21 +19,12 @@ from tests.learning import (
     answers,
     attempts,
     finish_lessons,
-    import_test_course,
     question_names,
     start_attempt,
     submit,
 )
 
 QUIZ = f"/learn/{SLUG}/quiz"
-
-
-@pytest.fixture
-def learner(app, client):
-    import_test_course(app)
-    email = make_user(app, with_profile=True)
-    log_in(client, email)
-    return email
 
 
 @pytest.fixture
