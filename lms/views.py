@@ -23,7 +23,7 @@ from flask import (
 )
 from flask_babel import format_percent, get_locale
 from flask_login import current_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from installer_portal.database import begin_writing, db, utcnow
 from installer_portal.i18n import _
@@ -31,7 +31,7 @@ from installer_portal.i18n import _
 from . import quiz as quiz_rules
 from .certificates import certificate_by_number, certificate_pdf
 from .errors import LearningError
-from .models import Certificate, Course, Lesson, Media
+from .models import Certificate, Course, Lesson, Media, Question, QuizAttempt
 from .progress import (
     CourseState,
     complete_lesson,
@@ -199,8 +199,8 @@ def quiz(slug: str):
     state = _state(_course(slug))
     attempts = quiz_rules.attempts_of(current_user.id, state.course.id)
     open_attempt = next((a for a in attempts if a.submitted_at is None), None)
-    question_count = db.session.scalar(select(db.func.count()).select_from(quiz_rules.Question).where(
-        quiz_rules.Question.course_id == state.course.id, quiz_rules.Question.retired_at.is_(None)))
+    question_count = db.session.scalar(select(func.count()).select_from(Question).where(
+        Question.course_id == state.course.id, Question.retired_at.is_(None)))
     return render_template("learn/quiz_intro.html", state=state, attempts=attempts, open_attempt=open_attempt,
                            blockers=[] if open_attempt else quiz_rules.quiz_blockers(state, attempts),
                            question_count=question_count)
@@ -240,9 +240,9 @@ def attempt(slug: str, number: int):
 
 
 def _attempt_page(state: CourseState, number: int, chosen: dict | None = None, status: int = 200):
-    row = db.session.scalar(select(quiz_rules.QuizAttempt).where(
-        quiz_rules.QuizAttempt.user_id == current_user.id, quiz_rules.QuizAttempt.course_id == state.course.id,
-        quiz_rules.QuizAttempt.number == number))
+    row = db.session.scalar(select(QuizAttempt).where(
+        QuizAttempt.user_id == current_user.id, QuizAttempt.course_id == state.course.id,
+        QuizAttempt.number == number))
     if row is None:
         abort(404)
     questions = quiz_rules.questions_of(row)
