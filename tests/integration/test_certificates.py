@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from datetime import timedelta
+from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
@@ -246,7 +247,20 @@ def test_reminders_go_out_60_and_14_days_before_expiry_once_each(app, mail, cert
     assert sixty["Content-Language"] == "nb"
 
 
-def test_no_reminder_for_a_certificate_replaced_by_a_renewal_or_revoked(app, client, certified):
+def test_no_reminder_for_a_certificate_replaced_by_a_renewal(app, client, certified):
+    _email, certificate = certified
+    with app.app_context():
+        db.session.execute(update(Certificate).values(issued_at=utcnow() - timedelta(days=700),
+                                                      expires_at=utcnow() + timedelta(days=50)))
+        db.session.commit()
+    renewed = pass_course(app, client)
+    assert renewed.number != certificate.number
+    with app.app_context():
+        assert send_expiry_reminders(utcnow()) == 0
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_no_reminder_for_a_revoked_certificate(app, client, certified):
     _email, certificate = certified
     with app.app_context():
         db.session.execute(update(Certificate).values(expires_at=utcnow() + timedelta(days=10)))
@@ -270,3 +284,17 @@ def test_my_learning_lists_attempts_and_certificates_with_download_links(app, cl
     assert f'data-certificate="{certificate.number}"' in html
     assert f"/learn/certificates/{certificate.number}.pdf" in html
     assert f"/learn/{SLUG}/quiz/1" in html
+
+
+def test_the_pdf_fetcher_reads_only_the_apps_pdf_assets_and_data_uris(app):
+    from lms.certificates import _AppFilesOnly
+
+    root = Path(app.static_folder) / "pdf"
+    fetcher = _AppFilesOnly(root)
+    for url in ["http://127.0.0.1:9/x", "https://example.com/x", "ftp://example.com/x", "file:///etc/passwd",
+                f"file://{root}/../js/portal.js", f"file://{root}/../../installer_portal/config.py"]:
+        with pytest.raises(ValueError, match="refused"):
+            fetcher.fetch(url)
+    css = fetcher.fetch(f"file://{root}/certificate.css")
+    assert b"@page" in css.read()
+    assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"

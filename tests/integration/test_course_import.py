@@ -70,6 +70,8 @@ def test_importing_twice_changes_nothing(app, courses):
     (lambda c: (c / SLUG / "media" / "diagram.svg").write_text('<svg onload="alert(1)"></svg>'),
      r"diagram\.svg: SVG images may not hold scripts"),
     (lambda c: _edit(manifest(c), "kind = \"multiple\"", "kind = \"several\""), r"kind must be 'single' or 'multiple'"),
+    (lambda c: _edit(manifest(c), "correct = [0, 2]", "correct = [0, 1, 2]"),
+     r"quiz question 'tester-check': a 'multiple' question needs at least one wrong option"),
     (lambda c: _edit(manifest(c), "certifies = true", "certifies = true\nvalidty_months = 3"),
      r"unknown setting 'validty_months'"),
 ])
@@ -139,6 +141,24 @@ def test_a_lesson_removed_from_the_manifest_is_retired_and_its_progress_kept(app
         lesson = db.session.scalar(select(Lesson).where(Lesson.key == "safe-isolation"))
         assert lesson.retired_at is not None
         assert db.session.scalar(select(func.count()).select_from(LessonProgress)) == 1
+
+
+def test_a_lesson_put_back_into_the_manifest_is_active_again_with_its_progress(app, client, courses):
+    run_import(app, courses)
+    log_in(client, make_user(app, with_profile=True))
+    complete_text(client, "safe-isolation")
+    original = manifest(courses).read_text()
+    start = original.index('  [[modules.lessons]]\n  id = "safe-isolation"')
+    end = original.index('  [[modules.lessons]]\n  id = "proving-dead"')
+    manifest(courses).write_text(original[:start] + original[end:].replace('review = "safe-isolation"',
+                                                                            'review = "rcd-test"'))
+    run_import(app, courses)
+    manifest(courses).write_text(original)
+    assert run_import(app, courses).exit_code == 0
+    with app.app_context():
+        assert db.session.scalar(select(Lesson.retired_at).where(Lesson.key == "safe-isolation")) is None
+    assert client.get(lesson_url("safe-isolation")).status_code == 200
+    assert 'class="done' in client.get(f"/learn/{SLUG}/").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("slug", ["ac-installation-eu", "level2-nec-na"])

@@ -41,6 +41,14 @@ def test_catalog_needs_a_complete_profile(app, client):
     assert response.headers["Location"].startswith("/account/profile")
 
 
+def test_catalog_needs_a_confirmed_email(app, client):
+    import_test_course(app)
+    log_in(client, make_user(app, unconfirmed=True, with_profile=True))
+    response = client.get("/learn/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account/confirm-email"
+
+
 def test_catalog_lists_the_courses_of_the_learners_region_with_status(client, learner):
     html = client.get("/learn/").get_data(as_text=True)
     assert 'data-course="safety-basics"' in html
@@ -144,6 +152,19 @@ def test_a_video_watched_at_a_plausible_pace_completes_the_lesson(client, learne
     assert complete_text(client, VIDEO_LESSON).headers["Location"] == lesson_url("rcd-test")
 
 
+def test_back_to_back_video_reports_cannot_add_up_to_more_than_real_time(app, client, learner):
+    complete_text(client, "safe-isolation")
+    client.get(lesson_url(VIDEO_LESSON))
+    start = utcnow()
+    with time_machine.travel(start + timedelta(seconds=10), tick=False):
+        assert report(client, VIDEO_LESSON, [[0, 20]]).status_code == 200
+    with time_machine.travel(start + timedelta(seconds=12), tick=False):
+        response = report(client, VIDEO_LESSON, [[0, 38]])
+    assert response.status_code == 422
+    assert response.json["error"].startswith("Only the parts of the video you have watched count.")
+    assert [r.watched for r in progress_rows(app, learner) if r.watched] == [[[0.0, 20.0]]]
+
+
 def test_a_video_claimed_watched_too_fast_is_refused(app, client, learner):
     complete_text(client, "safe-isolation")
     client.get(lesson_url(VIDEO_LESSON))
@@ -230,11 +251,14 @@ def test_media_are_served_with_range_requests_and_long_caching(client, learner):
     assert response.status_code == 200
     assert response.mimetype == "image/svg+xml"
     assert "immutable" in response.headers["Cache-Control"]
+    # An SVG opened on its own runs nothing, even if one slipped past the importer's check.
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; style-src 'unsafe-inline'"
     complete_text(client, "safe-isolation")
     video_html = client.get(lesson_url(VIDEO_LESSON)).get_data(as_text=True)
     video = re.search(r'src="(/learn/media/[0-9a-f]{64}\.webm)"', video_html).group(1)
     partial = client.get(video, headers={"Range": "bytes=0-99"})
     assert partial.status_code == 206
+    assert "default-src 'none'" not in partial.headers["Content-Security-Policy"]
     assert len(partial.data) == 100
     assert client.get("/learn/media/" + "0" * 64 + ".webm").status_code == 404
 

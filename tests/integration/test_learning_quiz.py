@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from installer_portal.database import db
+from installer_portal.database import db, utcnow
 from lms import signals
-from lms.models import Certificate, Enrollment, QuizAttempt
+from lms.importer import import_courses
+from lms.models import Certificate, Course, Enrollment, Question, QuizAttempt
 from tests.conftest import PortalClient, csrf_token
 from tests.helpers import log_in, make_user
 from tests.learning import (
+    COURSES,
     SLUG,
     answers,
     attempts,
@@ -110,6 +113,7 @@ def test_unanswered_questions_keep_the_attempt_open_with_the_answers_given(app, 
     {"q999999": ["0"]},          # a question that is not in the attempt
     {"qabc": ["0"]},             # not a question id
     {"__first__": ["7"]},         # an option that does not exist
+    {"__first__": ["3"]},         # the first index past the three options
     {"__first__": ["-1"]},
     {"__single__": ["0", "1"]},  # two answers to a single-choice question
 ])
@@ -234,3 +238,68 @@ def test_concurrent_submits_of_a_passing_attempt_issue_one_certificate(app, clie
     assert results == [302] * 4
     assert count(app, Certificate) == 1
     assert count(app, QuizAttempt) == 1
+
+
+def test_a_submit_that_loses_the_race_records_nothing(app, client, ready):
+    """The conditional UPDATE decides, not the check before it: a submit that read the attempt as open
+    while another one recorded it changes nothing (on SQLite the write lock hides this race)."""
+    url = start_attempt(client)
+    data = answers(app)
+    with app.app_context():
+        from installer_portal.accounts.models import User
+        from lms.progress import learner_course_state
+        from lms.quiz import submit_attempt
+
+        user = db.session.scalar(select(User).where(User.email == ready))
+        course = db.session.scalar(select(Course))
+        state = learner_course_state(user.id, course, utcnow())
+        row = db.session.scalar(select(QuizAttempt))  # loaded as open
+        db.session.execute(update(QuizAttempt).values(submitted_at=utcnow(), score=0, passed=False)
+                           .execution_options(synchronize_session=False))
+        assert row.submitted_at is None
+        submission = submit_attempt(user.id, "Kari Nordmann", "eu", state, row.number, data)
+        db.session.commit()
+        assert submission.recorded is False
+        assert db.session.scalar(select(func.count()).select_from(Certificate)) == 0
+        assert db.session.scalar(select(Enrollment.completed_at)) is None
+    assert url.endswith("/quiz/1")
+
+
+def test_passing_a_course_that_does_not_certify_completes_it_without_a_certificate(app, client, tmp_path):
+    folder = tmp_path / SLUG
+    shutil.copytree(COURSES / SLUG, folder)
+    manifest = folder / "course.toml"
+    manifest.write_text(manifest.read_text().replace("certifies = true\nvalidity_months = 24\n", "certifies = false\n"))
+    with app.app_context():
+        import_courses(folder)
+        db.session.commit()
+    log_in(client, make_user(app, with_profile=True))
+    finish_lessons(client)
+    submit(client, start_attempt(client), answers(app))
+    assert count(app, Certificate) == 0
+    with app.app_context():
+        assert db.session.scalar(select(Enrollment.completed_at)) is not None
+    assert 'data-status="completed"' in client.get("/learn/").get_data(as_text=True)
+    assert "You have passed this course." in client.get(QUIZ).get_data(as_text=True)
+
+
+def test_a_question_removed_from_the_manifest_is_not_asked_in_new_attempts(app, client, tmp_path):
+    folder = tmp_path / SLUG
+    shutil.copytree(COURSES / SLUG, folder)
+    with app.app_context():
+        import_courses(folder)
+        db.session.commit()
+    manifest = folder / "course.toml"
+    text = manifest.read_text()
+    start = text.index('  [[quiz.questions]]\n  id = "rcd-button"')
+    manifest.write_text(text[:start])
+    with app.app_context():
+        import_courses(folder)
+        db.session.commit()
+        retired = db.session.scalar(select(Question).where(Question.key == "rcd-button"))
+        assert retired.retired_at is not None
+    log_in(client, make_user(app, with_profile=True))
+    finish_lessons(client)
+    url = start_attempt(client)
+    assert f'name="q{retired.id}"' not in client.get(url).get_data(as_text=True)
+    assert retired.id not in attempts(app)[0].question_ids
