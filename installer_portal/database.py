@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
@@ -63,7 +63,7 @@ def _writes() -> bool:
     """
     if not has_request_context():
         return True
-    if g.get("writing") or request.method not in _SAFE_METHODS:
+    if request.environ.get("portal.writing") or request.method not in _SAFE_METHODS:
         return True
     view = current_app.view_functions.get(request.endpoint or "")
     return bool(getattr(view, "writes_on_get", False))
@@ -82,7 +82,7 @@ def begin_writing() -> None:
     hold the database's single write lock, so several workers serve such pages at once.
     """
     db.session.commit()
-    g.writing = True
+    request.environ["portal.writing"] = True  # per request (g lives as long as the app context)
 
 
 @event.listens_for(Engine, "connect")

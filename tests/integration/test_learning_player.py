@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from installer_portal.database import db, utcnow
 from lms.importer import import_courses
@@ -268,3 +268,26 @@ def test_video_progress_survives_a_reload(client, learner):
     watch_video(client)
     html = client.get(lesson_url(VIDEO_LESSON)).get_data(as_text=True)
     assert 'data-complete="true"' in html
+
+
+def test_the_player_reads_without_the_write_lock_and_writes_briefly(app, client, learner):
+    """On SQLite one writer at a time: the page's reads must not hold the lock, only the visit's UPDATE."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    client.get(lesson_url("safe-isolation"))
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.split()[0] + (" IMMEDIATE" if "IMMEDIATE" in statement else ""))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get(lesson_url("safe-isolation")).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    first_write = statements.index("BEGIN IMMEDIATE")
+    assert statements[0] == "BEGIN"
+    assert all(s == "SELECT" for s in statements[1:first_write])
+    assert statements[first_write + 1:] == ["UPDATE"]
