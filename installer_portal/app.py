@@ -64,11 +64,15 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .account.views import bp as account
     from .auth.views import bp as auth
+    from .installer.views import bp as installer
+    from .installer.views import setup_bp as invitation
     from .public.views import bp as public
 
     app.register_blueprint(public)
     app.register_blueprint(auth)
     app.register_blueprint(account)
+    app.register_blueprint(installer)
+    app.register_blueprint(invitation)
     from .learning import init_app as init_learning
 
     init_learning(app)

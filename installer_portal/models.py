@@ -15,10 +15,11 @@ from lms.models import (
 )
 
 from .accounts.models import LoginSession, OneTimeToken, RoleGrant, User
+from .invitations.models import InstallerAccount, Invitation
 from .mail.models import OutboxMessage
 
 __all__ = [
-    "Certificate", "CertificatePdf", "CertificateRevocation", "Course", "CourseModule", "Enrollment", "Lesson",
-    "LessonProgress", "LoginSession", "Media", "OneTimeToken", "OutboxMessage", "Question", "QuizAttempt",
-    "RoleGrant", "User",
+    "Certificate", "CertificatePdf", "CertificateRevocation", "Course", "CourseModule", "Enrollment",
+    "InstallerAccount", "Invitation", "Lesson", "LessonProgress", "LoginSession", "Media", "OneTimeToken",
+    "OutboxMessage", "Question", "QuizAttempt", "RoleGrant", "User",
 ]

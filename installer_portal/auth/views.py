@@ -35,6 +35,8 @@ bp = Blueprint("auth", __name__)
 SENT_TO = "sent_to"
 RESET_TOKEN = "reset_token"  # noqa: S105 (a session key name)
 LINK_PROBLEM = "link_problem"
+#: An invitation link opened before logging in (installer_portal.installer.views).
+INVITATION_TOKEN_KEY = "invitation_token"  # noqa: S105 (a session key name)
 
 
 def _login_account_key() -> str:
@@ -135,8 +137,12 @@ def login():
             flash(_("The email address or password is not correct."), "error")
         else:
             target = safe_next(request.args.get("next"))
-            # A fresh session: nothing from before the login (including the CSRF secret) carries over.
+            # A fresh session: nothing from before the login (including the CSRF secret) carries over,
+            # except an invitation being redeemed (its link was opened before logging in).
+            invitation = session.get(INVITATION_TOKEN_KEY)
             session.clear()
+            if invitation:
+                session[INVITATION_TOKEN_KEY] = invitation
             start_login_session(user, remember=form.remember.data)
             db.session.commit()
             login_user(user, remember=form.remember.data)
