@@ -37,6 +37,8 @@ class InstallerSetupForm(PortalForm):
         if self.needs_licence:
             self.licence_number.validators = [InputRequired(_REQUIRED), Length(max=50)]
             self.licence_region.validators = [InputRequired(_REQUIRED)]
+            # Flags are read from the validators when fields are bound, so mark them required here too.
+            self.licence_number.flags.required = self.licence_region.flags.required = True
             self.licence_region.choices = [SelectChoice("", "—")] + [
                 SelectChoice(f"{country}-{code}", f"{code} ({country})")
                 for country, codes in LICENCE_REGIONS.items() for code in codes]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import timedelta
 
@@ -122,6 +123,9 @@ def test_north_american_installers_give_their_licence(app, client, mail):
     log_in(client, email)
     pass_course(app, client)
     client.get(link_in(invitation_mails(mail(), email)[0], "/invitation/"))
+    form = client.get(SETUP).get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="licence_number"[^>]*required', form)
+    assert re.search(r'<select[^>]*id="licence_region"[^>]*required', form)
     missing = client.submit(SETUP, DETAILS)
     assert missing.status_code == 400
     bogus = client.submit(SETUP, {**DETAILS, "licence_number": "E-12345", "licence_region": "US-XX"})
