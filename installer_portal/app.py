@@ -67,12 +67,14 @@ def _register_blueprints(app: Flask) -> None:
     from .installer.views import bp as installer
     from .installer.views import setup_bp as invitation
     from .public.views import bp as public
+    from .support.views import bp as support
 
     app.register_blueprint(public)
     app.register_blueprint(auth)
     app.register_blueprint(account)
     app.register_blueprint(installer)
     app.register_blueprint(invitation)
+    app.register_blueprint(support)
     from .learning import init_app as init_learning
 
     init_learning(app)

@@ -1,0 +1,1 @@
+"""Finding people and telling their story, for the support console."""
