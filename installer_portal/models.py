@@ -15,11 +15,12 @@ from lms.models import (
 )
 
 from .accounts.models import LoginSession, OneTimeToken, RoleGrant, User
+from .audit.models import AuditRecord
 from .invitations.models import InstallerAccount, Invitation
 from .mail.models import OutboxMessage
 
 __all__ = [
-    "Certificate", "CertificatePdf", "CertificateRevocation", "Course", "CourseModule", "Enrollment",
+    "AuditRecord", "Certificate", "CertificatePdf", "CertificateRevocation", "Course", "CourseModule", "Enrollment",
     "InstallerAccount", "Invitation", "Lesson", "LessonProgress", "LoginSession", "Media", "OneTimeToken",
     "OutboxMessage", "Question", "QuizAttempt", "RoleGrant", "User",
 ]

@@ -99,14 +99,14 @@ def sign_up(email: str, password: str, region: Region, locale: str) -> None:
         except IntegrityError:
             existing = find_user(address)  # someone signed up with this address a moment ago
         else:
-            _send_confirmation(user)
+            send_confirmation(user)
             return
     if existing is not None and _may_mail(address, "sign_up_existing"):
         queue_mail(existing.email, "sign_up_existing", existing.locale, user_id=existing.id,
                    login_url=external_url("auth.login"), reset_url=external_url("auth.forgot_password"))
 
 
-def _send_confirmation(user: User) -> None:
+def send_confirmation(user: User) -> None:
     raw = issue_token(user, TokenPurpose.CONFIRM_EMAIL, current_app.config["CONFIRM_TOKEN_LIFETIME"])
     queue_mail(user.email, "confirm_email", user.locale, user_id=user.id,
                confirm_url=external_url("auth.confirm_email_link", token=raw),
@@ -121,7 +121,7 @@ def resend_confirmation(email: str) -> bool:
     user = find_user(email)
     if user is None or user.is_confirmed or not _may_mail(user.email, "confirm_email"):
         return False
-    _send_confirmation(user)
+    send_confirmation(user)
     return True
 
 

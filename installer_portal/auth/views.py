@@ -22,7 +22,7 @@ from ..accounts.services import (
     start_login_session,
 )
 from ..accounts.tokens import TokenError, TokenProblem
-from ..database import db, writes_on_get
+from ..database import db, utcnow, writes_on_get
 from ..extensions import configured_limit, limiter
 from ..forms import show_error
 from ..i18n import _
@@ -146,6 +146,8 @@ def login():
             start_login_session(user, remember=form.remember.data)
             db.session.commit()
             login_user(user, remember=form.remember.data)
+            # When the password was last typed: staff actions ask for it again after a while.
+            session["authenticated_at"] = utcnow().timestamp()
             return redirect(target or url_for("account.home"))
     return render_template("auth/login.html", form=form), 400 if form.errors or request.method == "POST" else 200
 

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, case, or_, select, update
 
 from ..database import db, utcnow
 from .models import MailStatus, OutboxMessage
@@ -222,3 +222,33 @@ def outbox_files(directory: str | Path) -> list[Path]:
     if not path.is_dir():
         return []
     return sorted(path.glob("*.eml"), key=lambda item: item.stat().st_mtime, reverse=True)
+
+
+def retry_now(message_id: int) -> bool:
+    """Put a waiting or failed message first in line for the sender; False if it was already sent.
+
+    A failed message gets one more attempt (or the retries it had left).
+    """
+    return db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status.in_([MailStatus.PENDING, MailStatus.FAILED]))
+        .values(status=MailStatus.PENDING, next_attempt_at=utcnow(),
+                attempts=case((OutboxMessage.attempts >= MAX_ATTEMPTS, MAX_ATTEMPTS - 1),
+                               else_=OutboxMessage.attempts))
+        .execution_options(synchronize_session=False)).rowcount == 1
+
+
+def outbox_overview(limit: int = 50) -> dict[str, list[OutboxMessage]]:
+    """Messages waiting, failing (failed, or retrying after an error) and recently sent, for staff."""
+    newest = OutboxMessage.created_at.desc()
+    return {
+        "failing": list(db.session.scalars(select(OutboxMessage).where(
+            (OutboxMessage.status == MailStatus.FAILED)
+            | ((OutboxMessage.status == MailStatus.PENDING) & (OutboxMessage.attempts > 0))).order_by(newest)
+            .limit(limit))),
+        "waiting": list(db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.status.in_([MailStatus.PENDING, MailStatus.SENDING]), OutboxMessage.attempts == 0)
+            .order_by(newest).limit(limit))),
+        "sent": list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == MailStatus.SENT)
+                                        .order_by(OutboxMessage.sent_at.desc()).limit(limit))),
+    }

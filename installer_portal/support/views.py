@@ -1,16 +1,52 @@
-"""The support console: find a person and see where they are stuck (staff only)."""
+"""The support console: find a person, see where they are stuck, act on it with a reason (staff only)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
+from sqlalchemy import select
+
+from lms import api as lms
 
 from ..accounts.models import User
-from ..database import db
-from ..extensions import login_manager
+from ..accounts.services import authenticate
+from ..audit.models import AuditAction
+from ..audit.services import (
+    StaffActionError,
+    audit_records,
+    reissue_invitation,
+    resend_confirmation_for,
+    restore_installer,
+    revoke_certificate_of,
+    revoke_installer,
+    revoke_invitation,
+)
+from ..database import db, utcnow
+from ..extensions import configured_limit, limiter, login_manager
+from ..i18n import _
+from ..mail.services import outbox_overview, retry_now
+from ..navigation import safe_next
 from ..people.services import search_people, timeline
 
 bp = Blueprint("support", __name__, url_prefix="/support")
+
+#: Staff actions need a password typed this recently (at login or on the confirm page).
+RECENT_LOGIN = timedelta(minutes=15)
+AUTHENTICATED_AT = "authenticated_at"
+
+_ACTIONS = {
+    AuditAction.RESEND_CONFIRMATION: lambda staff, person, form: resend_confirmation_for(staff, person,
+                                                                                         form.get("reason", "")),
+    AuditAction.REISSUE_INVITATION: lambda staff, person, form: reissue_invitation(staff, person,
+                                                                                   form.get("reason", "")),
+    AuditAction.REVOKE_INVITATION: lambda staff, person, form: revoke_invitation(staff, person, form.get("reason", "")),
+    AuditAction.REVOKE_CERTIFICATE: lambda staff, person, form: revoke_certificate_of(
+        staff, person, form.get("number", ""), form.get("reason", "")),
+    AuditAction.REVOKE_INSTALLER: lambda staff, person, form: revoke_installer(staff, person, form.get("reason", "")),
+    AuditAction.RESTORE_INSTALLER: lambda staff, person, form: restore_installer(staff, person, form.get("reason", "")),
+}
 
 
 @bp.before_request
@@ -21,6 +57,11 @@ def require_staff():
     if not current_user.is_staff:
         abort(403)
     return None
+
+
+def recently_authenticated() -> bool:
+    stamp = session.get(AUTHENTICATED_AT)
+    return stamp is not None and utcnow().timestamp() - stamp <= RECENT_LOGIN.total_seconds()
 
 
 @bp.route("/")
@@ -35,4 +76,67 @@ def person(user_id: int):
     user = db.session.get(User, user_id)
     if user is None:
         abort(404)
-    return render_template("support/person.html", person=user, events=timeline(user))
+    return render_template("support/person.html", person=user, events=timeline(user),
+                           certificates=lms.certificates_of(user.id), actions=AuditAction,
+                           records=audit_records(subject_id=user.id, limit=20), now=utcnow())
+
+
+@bp.route("/people/<int:user_id>/actions/<action>", methods=["POST"])
+def act(user_id: int, action: str):
+    user = db.session.get(User, user_id)
+    if user is None or action not in set(AuditAction):
+        abort(404)
+    page = url_for(".person", user_id=user_id)
+    if not recently_authenticated():
+        flash(_("Type your password again before you change someone's account."), "info")
+        return redirect(url_for(".confirm_password", next=page))
+    try:
+        _ACTIONS[AuditAction(action)](current_user._get_current_object(), user, request.form)
+    except StaffActionError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(page)
+    db.session.commit()
+    flash(_("Done: %(action)s.", action=AuditAction(action).label), "success")
+    return redirect(page)
+
+
+@bp.route("/confirm-password", methods=["GET", "POST"])
+@limiter.limit(configured_limit("LIMIT_LOGIN_IP"), methods=["POST"])
+def confirm_password():
+    target = safe_next(request.args.get("next")) or url_for(".search")
+    if request.method == "POST":
+        if authenticate(current_user.email, request.form.get("password", "")) is not None:
+            session[AUTHENTICATED_AT] = utcnow().timestamp()
+            return redirect(target)
+        flash(_("The password is not correct."), "error")
+    return render_template("support/confirm_password.html"), 400 if request.method == "POST" else 200
+
+
+@bp.route("/outbox")
+def outbox():
+    return render_template("support/outbox.html", groups=outbox_overview())
+
+
+@bp.route("/outbox/<int:message_id>/retry", methods=["POST"])
+def outbox_retry(message_id: int):
+    if retry_now(message_id):
+        db.session.commit()
+        flash(_("The message will be sent again within a minute."), "success")
+    else:
+        flash(_("This message has already been sent."), "info")
+    return redirect(url_for(".outbox"))
+
+
+@bp.route("/audit")
+def audit():
+    actor = db.session.scalar(select(User).where(User.email == request.args.get("staff", "").strip().lower()))
+    try:
+        action = AuditAction(request.args.get("action", "")) if request.args.get("action") else None
+    except ValueError:
+        action = None
+    subject_id = request.args.get("person", type=int)
+    records = audit_records(actor_id=actor.id if actor else None, subject_id=subject_id, action=action)
+    if request.args.get("staff") and actor is None:
+        records = []
+    return render_template("support/audit.html", records=records, actions=AuditAction, args=request.args)
