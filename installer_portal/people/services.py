@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import format_date
 from sqlalchemy import func, or_, select
 
 from lms import api as lms
@@ -67,8 +68,11 @@ def timeline(user: User) -> list[Event]:
                                 "ok" if attempt.passed else "problem"))
     for certificate in lms.certificates_of(user.id):
         status = certificate.status(now)
-        events.append(Event(certificate.issued_at, _l("Certificate issued"),
-                            [certificate.number, status.label], "ok" if status == "valid" else "problem"))
+        details = [certificate.number, status.label]
+        if certificate.expires_at:
+            details.append(_l("valid until %(expires)s", expires=format_date(certificate.expires_at, "long")))
+        events.append(Event(certificate.issued_at, _l("Certificate issued"), details,
+                            "ok" if status == "valid" else "problem"))
     for invitation in db.session.scalars(select(Invitation).where(Invitation.user_id == user.id)):
         status = invitation.status(now)
         details = [status.label]

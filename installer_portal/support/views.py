@@ -26,6 +26,7 @@ from ..audit.services import (
 from ..database import db, utcnow
 from ..extensions import configured_limit, limiter, login_manager
 from ..i18n import _
+from ..invitations.models import InstallerAccount
 from ..mail.services import outbox_overview, retry_now
 from ..navigation import safe_next
 from ..people.services import search_people, timeline
@@ -76,7 +77,10 @@ def person(user_id: int):
     user = db.session.get(User, user_id)
     if user is None:
         abort(404)
+    has_installer_account = db.session.scalar(
+        select(InstallerAccount.id).where(InstallerAccount.user_id == user.id)) is not None
     return render_template("support/person.html", person=user, events=timeline(user),
+                           has_installer_account=has_installer_account,
                            certificates=lms.certificates_of(user.id), actions=AuditAction,
                            records=audit_records(subject_id=user.id, limit=20), now=utcnow())
 

@@ -65,13 +65,17 @@ def is_installer(app, email) -> bool:
                                  .where(User.email == email, RoleGrant.role == Role.INSTALLER)) == 1
 
 
-def test_passing_the_course_mails_an_invitation_in_the_learners_language(app, client, mail):
+@pytest.mark.parametrize(("language", "subject"), [("en", "Set up your installer account"),
+                                                  ("nl", "Uw installateursaccount aanmaken"),
+                                                  ("nb", "Opprett montørkontoen din")])
+def test_passing_the_course_mails_an_invitation_in_the_learners_language(app, client, mail, language, subject):
     import_test_course(app)
-    email = make_user(app, with_profile=True, locale="nl")
+    email = make_user(app, with_profile=True, locale=language)
     log_in(client, email)
     pass_course(app, client)
     (message,) = invitation_mails(mail(), email)
-    assert message["Content-Language"] == "nl"
+    assert message["Content-Language"] == language
+    assert message["Subject"] == subject
     link = link_in(message, "/invitation/")
     token = link.rsplit("/", 1)[1]
     row = invitation_row(app)

@@ -32,10 +32,20 @@ def test_the_console_has_pages_to_check(app):
     assert len(support_get_urls(app)) >= 2
 
 
-def test_every_console_page_is_refused_to_learners_and_installers(app, client):
+def support_post_urls(app) -> list[str]:
+    adapter = app.url_map.bind("localhost")
+    return [adapter.build(rule.endpoint, {name: 1 if name != "action" else "reissue_invitation"
+                                          for name in rule.arguments}, method="POST")
+            for rule in app.url_map.iter_rules() if rule.endpoint.startswith("support.") and "POST" in rule.methods]
+
+
+def test_every_console_page_and_action_is_refused_to_learners_and_installers(app, client):
     log_in(client, make_user(app, with_profile=True))
     for url in support_get_urls(app):
         assert client.get(url).status_code == 403, url
+    assert len(support_post_urls(app)) >= 3
+    for url in support_post_urls(app):
+        assert client.submit("/account/", {"reason": "x", "password": PASSWORD}, action=url).status_code == 403, url
 
 
 def test_every_console_page_asks_strangers_to_log_in(app):
