@@ -92,6 +92,9 @@ def test_the_person_page_tells_the_story_up_to_a_failed_invitation_mail(app, cli
                            .values(status=MailStatus.FAILED, last_error="550 5.1.1 Mailbox unavailable"))
         db.session.commit()
     html = client.get(f"/support/people/{user_row(app, email).id}").get_data(as_text=True)
+    title = html.split("<title>")[1].split("</title>")[0]
+    assert "<" not in title
+    assert html.count('data-msg="timeline"') == 1
     timeline = html.split('data-msg="timeline"')[1]
     for line in ["Signed up", "Email address confirmed", "Profile completed", "Started a course", "Quiz not passed",
                  "Quiz passed", "Certificate issued", "Completed a course", "Invitation sent",
