@@ -74,6 +74,10 @@ def setup():
     try:
         check_invitation_for(user, token)
     except InvitationError as error:
+        if error.problem == InvitationProblem.ALREADY_INSTALLER:
+            session.pop(TOKEN_KEY, None)
+            flash(error.message, "info")
+            return redirect(url_for("installer.home"))
         return _problem_page(error.problem)
     form = InstallerSetupForm(Region(user.region))
     if form.validate_on_submit():

@@ -301,3 +301,13 @@ def test_the_whole_chain_in_each_language(app, client, mail, language, title, do
     assert f"<h1>{title}</h1>" in page
     client.submit(SETUP, DETAILS)
     assert done in client.get("/installer/").get_data(as_text=True)
+
+
+def test_an_installer_opening_a_pending_invitation_is_sent_to_the_installer_pages(app, client, invited):
+    email, link = invited
+    with app.app_context():
+        db.session.add(RoleGrant(user_id=user_row(app, email).id, role=Role.INSTALLER))
+        db.session.commit()
+    client.get(link)
+    assert client.get(SETUP).headers["Location"] == "/installer/"
+    assert invitation_row(app).used_at is None
