@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -15,12 +16,14 @@ from .accounts.models import Role, User
 from .accounts.passwords import hash_password
 from .accounts.regions import Region
 from .accounts.services import AccountError, create_staff, find_user, update_profile
+from .commissioning.registry import import_stations
 from .database import db, utcnow
 from .mail.services import deliver_pending
 
 users = AppGroup("users", help="Manage accounts.")
 mail = AppGroup("mail", help="Deliver the mail outbox.")
 demo = AppGroup("demo", help="Demo data for a development machine.")
+stations = AppGroup("stations", help="The station registry.")
 
 #: The demo accounts `flask demo seed` creates; the README states these credentials.
 DEMO_SUPPORT = ("support@example.com", "demo support desk password")
@@ -82,9 +85,29 @@ def seed_command() -> None:
         db.session.add(learner)
         update_profile(learner, first_name="Kari", last_name="Nordmann", phone="+47 406 12 345", country="NO",
                        locale="en", company_name=None)
+    stations_report = import_stations((Path(__file__).parent / "commissioning" / "demo_stations.csv").read_text())
     db.session.commit()
     click.echo(f"Demo support account: {DEMO_SUPPORT[0]} / {DEMO_SUPPORT[1]}")
+    click.echo(f"Demo stations: {stations_report.imported} imported, {stations_report.unchanged} already registered")
     click.echo(f"Demo learner account: {DEMO_LEARNER[0]} / {DEMO_LEARNER[1]}")
+
+
+@stations.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_stations_command(path: Path) -> None:
+    """Import stations from a CSV file (serial,mac,model,rated_power_kw,connectors,manufactured_on).
+
+    Valid rows are imported; each bad row is reported; the exit status is 1 if any row was refused.
+    """
+    report = import_stations(path.read_text("utf-8", errors="replace"))
+    if report.missing_columns:
+        raise click.ClickException(f"{path}: the header lacks {', '.join(report.missing_columns)}; nothing imported.")
+    db.session.commit()
+    for problem in report.problems:
+        click.echo(f"{path}:{problem.line}: {problem.reason}", err=True)
+    click.echo(f"{report.imported} imported, {report.unchanged} already registered, {len(report.problems)} refused.")
+    if report.problems:
+        sys.exit(1)
 
 
 def register(app: Flask) -> None:
@@ -92,3 +115,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(mail)
     app.cli.add_command(demo)
     app.cli.add_command(lms_cli)
+    app.cli.add_command(stations)

@@ -16,11 +16,12 @@ from lms.models import (
 
 from .accounts.models import LoginSession, OneTimeToken, RoleGrant, User
 from .audit.models import AuditRecord
+from .commissioning.models import Station
 from .invitations.models import InstallerAccount, Invitation
 from .mail.models import OutboxMessage
 
 __all__ = [
     "AuditRecord", "Certificate", "CertificatePdf", "CertificateRevocation", "Course", "CourseModule", "Enrollment",
     "InstallerAccount", "Invitation", "Lesson", "LessonProgress", "LoginSession", "Media", "OneTimeToken",
-    "OutboxMessage", "Question", "QuizAttempt", "RoleGrant", "User",
+    "OutboxMessage", "Question", "QuizAttempt", "RoleGrant", "Station", "User",
 ]

@@ -86,6 +86,8 @@ def test_demo_seed_creates_the_demo_accounts_and_can_run_again(app):
 
     assert first.exit_code == 0, first.output
     assert second.exit_code == 0, second.output
+    assert "Demo stations: 6 imported, 0 already registered" in first.output
+    assert "Demo stations: 0 imported, 6 already registered" in second.output
     support, learner = sorted(users(app), key=lambda user: user.email != DEMO_SUPPORT[0])
     assert len(users(app)) == 2
     assert support.email == DEMO_SUPPORT[0]

@@ -1,0 +1,1 @@
+"""Commissioning: the registry of stations the portal knows, and (next) commissioning them on site."""
