@@ -7,20 +7,17 @@ import io
 import secrets
 from calendar import monthrange
 from datetime import datetime, timedelta
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 import qrcode
-from flask import current_app, render_template
+from flask import render_template
 from flask_babel import force_locale
 from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
 from installer_portal.database import db
 from installer_portal.i18n import _
+from installer_portal.pdf import render_pdf
 from installer_portal.urls import external_url
 
 from . import signals
@@ -129,23 +126,6 @@ def send_expiry_reminders(now: datetime) -> int:
     return sent
 
 
-class _AppFilesOnly(URLFetcher):
-    """WeasyPrint may read our own PDF assets and data: URIs, nothing else (no network, no other files)."""
-
-    def __init__(self, root: Path):
-        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, timeout=2)
-        self.root = root.resolve()
-
-    def fetch(self, url, headers=None):
-        if url.startswith("file:"):
-            path = Path(unquote(urlsplit(url).path)).resolve()
-            if self.root not in path.parents:
-                raise ValueError(f"refused to fetch {url}")
-        elif not url.startswith("data:"):
-            raise ValueError(f"refused to fetch {url}")
-        return super().fetch(url, headers)
-
-
 def qr_png(url: str) -> bytes:
     image = qrcode.make(url, box_size=8, border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
     buffer = io.BytesIO()
@@ -159,14 +139,12 @@ def render_certificate_pdf(certificate: Certificate, locale: str) -> bytes:
     language = locale if locale in course.languages else course.languages[0]
     verify_url = external_url("verify.certificate", number=certificate.number)
     qr = "data:image/png;base64," + base64.b64encode(qr_png(verify_url)).decode()
-    assets = Path(current_app.static_folder) / "pdf"
     with force_locale(locale):
         html = render_template("pdf/certificate.html", certificate=certificate, locale=locale,
                                course_title=course.title[language], course_language=language,
                                verify_url=verify_url, qr=qr,
                                page_size="letter" if certificate.region in LETTER_REGIONS else "A4")
-    document = HTML(string=html, base_url=str(assets) + "/", url_fetcher=_AppFilesOnly(assets))
-    return document.write_pdf()
+    return render_pdf(html)
 
 
 def certificate_pdf(certificate: Certificate, locale: str) -> bytes:

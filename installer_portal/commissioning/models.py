@@ -52,3 +52,7 @@ class Station(db.Model):
     manufactured_on: Mapped[date]
     status: Mapped[StationStatus] = mapped_column(String(20), default=StationStatus.IN_STOCK)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def status_label(self) -> str:
+        return StationStatus(self.status).label

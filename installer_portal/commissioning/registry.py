@@ -108,3 +108,11 @@ def import_stations(text: str) -> ImportReport:
         report.imported += 1
     db.session.flush()
     return report
+
+
+def registered_stations(serials: list[str] | None = None, limit: int = 500) -> list[Station]:
+    """Stations by serial number (all of them, newest first, when no serials are given)."""
+    query = select(Station).order_by(Station.created_at.desc(), Station.serial).limit(limit)
+    if serials is not None:
+        query = query.where(Station.serial.in_(serials[:limit]))
+    return list(db.session.scalars(query))

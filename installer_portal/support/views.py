@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -23,6 +23,9 @@ from ..audit.services import (
     revoke_installer,
     revoke_invitation,
 )
+from ..commissioning.labels import PAPER_SIZES, label_png, label_sheet_pdf
+from ..commissioning.models import Station
+from ..commissioning.registry import registered_stations
 from ..database import db, utcnow
 from ..extensions import configured_limit, limiter, login_manager
 from ..i18n import _
@@ -130,6 +133,39 @@ def outbox_retry(message_id: int):
     else:
         flash(_("This message has already been sent."), "info")
     return redirect(url_for(".outbox"))
+
+
+@bp.route("/stations")
+def stations():
+    return render_template("support/stations.html", stations=registered_stations())
+
+
+@bp.route("/stations/<serial>/label.png")
+def station_label(serial: str):
+    station = db.session.scalar(select(Station).where(Station.serial == serial))
+    if station is None:
+        abort(404)
+    response = Response(label_png(station), mimetype="image/png")
+    response.headers["Content-Disposition"] = f'attachment; filename="label-{_ascii(station.serial)}.png"'
+    return response
+
+
+@bp.route("/stations/labels.pdf")
+def station_labels():
+    paper = request.args.get("paper", "a4")
+    if paper not in PAPER_SIZES:
+        abort(404)
+    chosen = registered_stations(request.args.getlist("serial"))
+    if not chosen:
+        flash(_("Choose at least one station."), "error")
+        return redirect(url_for(".stations"))
+    response = Response(label_sheet_pdf(chosen, paper), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="station-labels-{paper}.pdf"'
+    return response
+
+
+def _ascii(text: str) -> str:
+    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in text)
 
 
 @bp.route("/audit")
