@@ -261,14 +261,12 @@ def learner_course_state(user_id: int, course: Course, now: datetime) -> CourseS
     outline = course_outline(course)
     progress = {(p.lesson_id, p.version): p for p in db.session.scalars(
         _PROGRESS_IN_COURSE, {"user_id": user_id, "course_id": course.id})}
-    lessons, open_so_far = [], True
-    for lesson in outline:
-        state = LessonState(lesson=lesson, progress=progress.get((lesson.id, lesson.version)), reachable=open_so_far)
-        if lesson.required and not state.completed:
-            open_so_far = False
-        lessons.append(state)
+    lessons = [LessonState(lesson=lesson, progress=progress.get((lesson.id, lesson.version)), reachable=False)
+               for lesson in outline]
     enrollment = db.session.scalar(_ENROLLMENT, {"user_id": user_id, "course_id": course.id})
-    return CourseState(course=course, lessons=lessons, enrollment=enrollment, now=now, user_id=user_id)
+    state = CourseState(course=course, lessons=lessons, enrollment=enrollment, now=now, user_id=user_id)
+    _refresh_reachability(state)
+    return state
 
 
 def latest_certificate(user_id: int, course_id: int) -> Certificate | None:
@@ -277,7 +275,7 @@ def latest_certificate(user_id: int, course_id: int) -> Certificate | None:
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc()).limit(1))
 
 
-def _get_or_create(model, lookup: dict, **defaults):
+def get_or_create(model, lookup: dict, **defaults):
     """Insert-or-return-existing: a concurrent insert of the same row loses on the unique constraint."""
     row = db.session.scalar(select(model).filter_by(**lookup))
     if row is not None:
@@ -312,14 +310,14 @@ def record_visit(user_id: int, course_id: int, lesson_id: int, version: str, now
     visited = db.session.execute(
         _REVISIT, {"b_user": user_id, "b_lesson": lesson_id, "b_version": version, "b_now": now}).rowcount
     if not visited:
-        _get_or_create(LessonProgress, {"user_id": user_id, "lesson_id": lesson_id, "version": version},
+        get_or_create(LessonProgress, {"user_id": user_id, "lesson_id": lesson_id, "version": version},
                        first_opened_at=now, last_opened_at=now, watched=[])
     if resume_lesson_id == lesson_id:
         return  # reopening the lesson the learner resumes at: the resume point stays
     enrolled = db.session.execute(
         _MOVE_RESUME_POINT, {"b_user": user_id, "b_course": course_id, "b_lesson": lesson_id, "b_now": now}).rowcount
     if not enrolled:
-        _get_or_create(Enrollment, {"user_id": user_id, "course_id": course_id},
+        get_or_create(Enrollment, {"user_id": user_id, "course_id": course_id},
                        started_at=now, last_active_at=now, last_lesson_id=lesson_id)
     db.session.flush()
 
@@ -353,6 +351,7 @@ def complete_lesson(user_id: int, state: CourseState, key: str) -> LessonState:
 
 
 def _refresh_reachability(state: CourseState) -> None:
+    """A lesson is reachable once every required lesson before it is complete."""
     open_so_far = True
     for lesson_state in state.lessons:
         lesson_state.reachable = open_so_far

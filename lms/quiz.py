@@ -22,7 +22,7 @@ from . import signals
 from .certificates import issue_certificate
 from .errors import LearningError
 from .models import Certificate, Enrollment, Question, QuestionKind, QuizAttempt
-from .progress import RENEWAL_WINDOW, CourseState, _get_or_create
+from .progress import RENEWAL_WINDOW, CourseState, get_or_create
 
 _random = secrets.SystemRandom()
 
@@ -201,7 +201,7 @@ def submit_attempt(user_id: int, holder_name: str, region: str, state: CourseSta
         return Submission(attempt=attempt, recorded=False)
     submission = Submission(attempt=attempt, recorded=True)
     if passed:
-        enrollment, _created = _get_or_create(Enrollment, {"user_id": user_id, "course_id": state.course.id},
+        enrollment, _created = get_or_create(Enrollment, {"user_id": user_id, "course_id": state.course.id},
                                               started_at=state.now, last_active_at=state.now)
         if enrollment.completed_at is None:
             enrollment.completed_at = state.now

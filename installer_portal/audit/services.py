@@ -42,7 +42,7 @@ def _record(staff: User, person: User, action: AuditAction, reason: str, detail:
     return record
 
 
-def resend_confirmation_for(staff: User, person: User, reason: str) -> AuditRecord:
+def resend_confirmation_for(staff: User, person: User, reason: str, **_details: str) -> AuditRecord:
     reason = _checked(staff, person, reason)
     if person.is_confirmed:
         raise StaffActionError(_l("This person has already confirmed their email address."))
@@ -50,7 +50,7 @@ def resend_confirmation_for(staff: User, person: User, reason: str) -> AuditReco
     return _record(staff, person, AuditAction.RESEND_CONFIRMATION, reason, person.email)
 
 
-def reissue_invitation(staff: User, person: User, reason: str) -> AuditRecord:
+def reissue_invitation(staff: User, person: User, reason: str, **_details: str) -> AuditRecord:
     """A new invitation for the person; the previous link stops working at once. Staff never see the link."""
     reason = _checked(staff, person, reason)
     if person.has_role(Role.INSTALLER):
@@ -62,7 +62,7 @@ def reissue_invitation(staff: User, person: User, reason: str) -> AuditRecord:
     return _record(staff, person, AuditAction.REISSUE_INVITATION, reason, certificate.number)
 
 
-def revoke_invitation(staff: User, person: User, reason: str) -> AuditRecord:
+def revoke_invitation(staff: User, person: User, reason: str, **_details: str) -> AuditRecord:
     reason = _checked(staff, person, reason)
     invitation = latest_invitation(person.id)
     if invitation is None or invitation.status(utcnow()) != InvitationStatus.PENDING:
@@ -73,7 +73,7 @@ def revoke_invitation(staff: User, person: User, reason: str) -> AuditRecord:
     return _record(staff, person, AuditAction.REVOKE_INVITATION, reason)
 
 
-def revoke_certificate_of(staff: User, person: User, number: str, reason: str) -> AuditRecord:
+def revoke_certificate_of(staff: User, person: User, reason: str, *, number: str = "", **_details: str) -> AuditRecord:
     reason = _checked(staff, person, reason)
     certificate = lms.certificate_by_number(number)
     if certificate is None or certificate.user_id != person.id:
@@ -85,7 +85,7 @@ def revoke_certificate_of(staff: User, person: User, number: str, reason: str) -
     return _record(staff, person, AuditAction.REVOKE_CERTIFICATE, reason, certificate.number)
 
 
-def revoke_installer(staff: User, person: User, reason: str) -> AuditRecord:
+def revoke_installer(staff: User, person: User, reason: str, **_details: str) -> AuditRecord:
     reason = _checked(staff, person, reason)
     grant = db.session.scalar(select(RoleGrant).where(RoleGrant.user_id == person.id,
                                                       RoleGrant.role == Role.INSTALLER))
@@ -97,7 +97,7 @@ def revoke_installer(staff: User, person: User, reason: str) -> AuditRecord:
     return _record(staff, person, AuditAction.REVOKE_INSTALLER, reason)
 
 
-def restore_installer(staff: User, person: User, reason: str) -> AuditRecord:
+def restore_installer(staff: User, person: User, reason: str, **_details: str) -> AuditRecord:
     reason = _checked(staff, person, reason)
     if person.has_role(Role.INSTALLER):
         raise StaffActionError(_l("This person already has an installer account."))

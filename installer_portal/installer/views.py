@@ -29,8 +29,6 @@ from ..public.support_contacts import SUPPORT_CONTACTS
 bp = Blueprint("installer", __name__, url_prefix="/installer")
 setup_bp = Blueprint("invitation", __name__, url_prefix="/invitation")
 
-#: The invitation token, moved out of the URL on first use (it survives the login, see auth.login).
-TOKEN_KEY = INVITATION_TOKEN_KEY
 _PROBLEM_KEY = "invitation_problem"
 
 
@@ -58,7 +56,7 @@ def land(token: str):
     except InvitationError as error:
         session[_PROBLEM_KEY] = error.problem.value
         return redirect(url_for(".problem"))
-    session[TOKEN_KEY] = token
+    session[INVITATION_TOKEN_KEY] = token
     return redirect(url_for(".setup"))
 
 
@@ -66,7 +64,7 @@ def land(token: str):
 def setup():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    token = session.get(TOKEN_KEY)
+    token = session.get(INVITATION_TOKEN_KEY)
     if not token:
         flash(_("Open the link in your invitation email to set up your installer account."), "info")
         return redirect(url_for("account.home"))
@@ -75,7 +73,7 @@ def setup():
         check_invitation_for(user, token)
     except InvitationError as error:
         if error.problem == InvitationProblem.ALREADY_INSTALLER:
-            session.pop(TOKEN_KEY, None)
+            session.pop(INVITATION_TOKEN_KEY, None)
             flash(error.message, "info")
             return redirect(url_for("installer.home"))
         return _problem_page(error.problem)
@@ -89,7 +87,7 @@ def setup():
             db.session.rollback()
             return _problem_page(error.problem)
         db.session.commit()
-        session.pop(TOKEN_KEY, None)
+        session.pop(INVITATION_TOKEN_KEY, None)
         flash(_("Your installer account is ready."), "success")
         return redirect(url_for("installer.home"))
     return render_template("invitation/setup.html", form=form, certificate=lms.valid_certificate(user.id),

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask_babel import format_date
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from lms import api as lms
 
@@ -73,7 +74,9 @@ def timeline(user: User) -> list[Event]:
             details.append(_l("valid until %(expires)s", expires=format_date(certificate.expires_at, "long")))
         events.append(Event(certificate.issued_at, _l("Certificate issued"), details,
                             "ok" if status == "valid" else "problem"))
-    for invitation in db.session.scalars(select(Invitation).where(Invitation.user_id == user.id)):
+    invitations = db.session.scalars(select(Invitation).options(selectinload(Invitation.message))
+                                     .where(Invitation.user_id == user.id))
+    for invitation in invitations:
         status = invitation.status(now)
         details = [status.label]
         message = invitation.message

@@ -40,17 +40,17 @@ bp = Blueprint("support", __name__, url_prefix="/support")
 RECENT_LOGIN = timedelta(minutes=15)
 AUTHENTICATED_AT = "authenticated_at"
 
+#: Every staff action: (staff, person, reason, **details from the form) -> AuditRecord.
 _ACTIONS = {
-    AuditAction.RESEND_CONFIRMATION: lambda staff, person, form: resend_confirmation_for(staff, person,
-                                                                                         form.get("reason", "")),
-    AuditAction.REISSUE_INVITATION: lambda staff, person, form: reissue_invitation(staff, person,
-                                                                                   form.get("reason", "")),
-    AuditAction.REVOKE_INVITATION: lambda staff, person, form: revoke_invitation(staff, person, form.get("reason", "")),
-    AuditAction.REVOKE_CERTIFICATE: lambda staff, person, form: revoke_certificate_of(
-        staff, person, form.get("number", ""), form.get("reason", "")),
-    AuditAction.REVOKE_INSTALLER: lambda staff, person, form: revoke_installer(staff, person, form.get("reason", "")),
-    AuditAction.RESTORE_INSTALLER: lambda staff, person, form: restore_installer(staff, person, form.get("reason", "")),
+    AuditAction.RESEND_CONFIRMATION: resend_confirmation_for,
+    AuditAction.REISSUE_INVITATION: reissue_invitation,
+    AuditAction.REVOKE_INVITATION: revoke_invitation,
+    AuditAction.REVOKE_CERTIFICATE: revoke_certificate_of,
+    AuditAction.REVOKE_INSTALLER: revoke_installer,
+    AuditAction.RESTORE_INSTALLER: restore_installer,
 }
+#: Form fields an action may use besides the reason.
+_DETAILS = ("number",)
 
 
 @bp.before_request
@@ -98,7 +98,8 @@ def act(user_id: int, action: str):
         flash(_("Type your password again before you change someone's account."), "info")
         return redirect(url_for(".confirm_password", next=page))
     try:
-        _ACTIONS[AuditAction(action)](current_user._get_current_object(), user, request.form)
+        _ACTIONS[AuditAction(action)](current_user._get_current_object(), user, request.form.get("reason", ""),
+                                      **{name: request.form[name] for name in _DETAILS if name in request.form})
     except StaffActionError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -170,13 +171,10 @@ def _ascii(text: str) -> str:
 
 @bp.route("/audit")
 def audit():
-    actor = db.session.scalar(select(User).where(User.email == request.args.get("staff", "").strip().lower()))
-    try:
-        action = AuditAction(request.args.get("action", "")) if request.args.get("action") else None
-    except ValueError:
-        action = None
-    subject_id = request.args.get("person", type=int)
-    records = audit_records(actor_id=actor.id if actor else None, subject_id=subject_id, action=action)
-    if request.args.get("staff") and actor is None:
-        records = []
+    staff_email = request.args.get("staff", "").strip().lower()
+    actor = db.session.scalar(select(User).where(User.email == staff_email)) if staff_email else None
+    action = request.args.get("action")
+    action = AuditAction(action) if action in set(AuditAction) else None
+    records = [] if staff_email and actor is None else audit_records(
+        actor_id=actor.id if actor else None, subject_id=request.args.get("person", type=int), action=action)
     return render_template("support/audit.html", records=records, actions=AuditAction, args=request.args)
