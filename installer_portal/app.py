@@ -64,6 +64,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .account.views import bp as account
     from .auth.views import bp as auth
+    from .installer.commissioning import station_bp as station
     from .installer.views import bp as installer
     from .installer.views import setup_bp as invitation
     from .public.views import bp as public
@@ -74,6 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(account)
     app.register_blueprint(installer)
     app.register_blueprint(invitation)
+    app.register_blueprint(station)
     app.register_blueprint(support)
     from .learning import init_app as init_learning
 
@@ -96,3 +98,8 @@ def _register_template_helpers(app: Flask) -> None:
     @app.template_filter("region_label")
     def region_label(code: str) -> str:
         return Region(code).label
+
+    @app.template_filter("country_name")
+    def country_name(code: str | None) -> str:
+        """An ISO country code as the country's name in the page's language."""
+        return get_locale().territories.get(code or "", code or "")

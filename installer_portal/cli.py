@@ -16,6 +16,8 @@ from .accounts.models import Role, User
 from .accounts.passwords import hash_password
 from .accounts.regions import Region
 from .accounts.services import AccountError, create_staff, find_user, update_profile
+from .commissioning.finding import FindError, station_in_photo
+from .commissioning.photos import PhotoError
 from .commissioning.registry import import_stations
 from .database import db, utcnow
 from .mail.services import deliver_pending
@@ -116,3 +118,21 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(lms_cli)
     app.cli.add_command(stations)
+
+
+@stations.command("decode-qr")
+@click.argument("photos", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+def decode_qr_command(photos: tuple[Path, ...]) -> None:
+    """Which station each photo's QR code leads to: one line per photo; exit status 1 if any did not resolve."""
+    failed = 0
+    for path in photos:
+        try:
+            station = station_in_photo(path.read_bytes())
+        except (OSError, PhotoError, FindError) as error:
+            failed += 1
+            reason = error.message if isinstance(error, PhotoError | FindError) else (error.strerror or str(error))
+            click.echo(f"{path}: {reason}")
+        else:
+            click.echo(f"{path}: {station.serial} {station.mac}")
+    if failed:
+        sys.exit(1)

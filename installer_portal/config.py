@@ -99,6 +99,8 @@ def load(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
         "LIMIT_RESET": "6 per hour",
         "LIMIT_TOKEN_LINK": "30 per minute",
         "LIMIT_INVITATION_RENEW": "3 per hour",
+        #: Per installer: finding stations by MAC, photo or scan (enough for a day's work, not for guessing MACs).
+        "LIMIT_STATION_FIND": "60 per hour",
         #: Mails of one kind to one address per hour, counted in the database (silent beyond it).
         "MAIL_PER_ADDRESS_PER_HOUR": 3,
         # Sessions and cookies

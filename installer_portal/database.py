@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 from flask import current_app, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -107,3 +108,17 @@ def _sqlite_begin(connection) -> None:
     # A deferred transaction that reads and then writes can fail at once with SQLITE_BUSY in
     # WAL mode; writers therefore take the lock at BEGIN and wait for it via busy_timeout.
     connection.exec_driver_sql("BEGIN IMMEDIATE" if _writes() else "BEGIN")
+
+
+def get_or_create(model, lookup: dict, **defaults):
+    """Insert-or-return-existing: a concurrent insert of the same row loses on the unique constraint."""
+    row = db.session.scalar(select(model).filter_by(**lookup))
+    if row is not None:
+        return row, False
+    try:
+        with db.session.begin_nested():
+            row = model(**lookup, **defaults)
+            db.session.add(row)
+    except IntegrityError:
+        return db.session.scalar(select(model).filter_by(**lookup)), False
+    return row, True

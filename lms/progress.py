@@ -14,9 +14,8 @@ from enum import StrEnum
 
 from flask_babel import format_percent
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.exc import IntegrityError
 
-from installer_portal.database import db
+from installer_portal.database import db, get_or_create
 from installer_portal.i18n import _, _l
 
 from .errors import LearningError
@@ -273,20 +272,6 @@ def latest_certificate(user_id: int, course_id: int) -> Certificate | None:
     return db.session.scalar(
         select(Certificate).where(Certificate.user_id == user_id, Certificate.course_id == course_id)
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc()).limit(1))
-
-
-def get_or_create(model, lookup: dict, **defaults):
-    """Insert-or-return-existing: a concurrent insert of the same row loses on the unique constraint."""
-    row = db.session.scalar(select(model).filter_by(**lookup))
-    if row is not None:
-        return row, False
-    try:
-        with db.session.begin_nested():
-            row = model(**lookup, **defaults)
-            db.session.add(row)
-    except IntegrityError:
-        return db.session.scalar(select(model).filter_by(**lookup)), False
-    return row, True
 
 
 def lesson_to_open(state: CourseState, key: str) -> LessonState:

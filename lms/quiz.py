@@ -15,14 +15,14 @@ from flask_babel import format_datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from installer_portal.database import db
+from installer_portal.database import db, get_or_create
 from installer_portal.i18n import _, ngettext
 
 from . import signals
 from .certificates import issue_certificate
 from .errors import LearningError
 from .models import Certificate, Enrollment, Question, QuestionKind, QuizAttempt
-from .progress import RENEWAL_WINDOW, CourseState, get_or_create
+from .progress import RENEWAL_WINDOW, CourseState
 
 _random = secrets.SystemRandom()
 

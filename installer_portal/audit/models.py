@@ -22,6 +22,10 @@ class AuditAction(StrEnum):
     - ``revoke_certificate``: withdrew a certificate.
     - ``revoke_installer``: took the installer role away (the installer account details stay).
     - ``restore_installer``: gave a revoked installer role back.
+    - ``decommission_station``: took a commissioned station out of service (subject: its installer).
+    - ``transfer_station``: made another installer responsible for a station (subject: the new installer).
+
+    Station actions keep the station's serial number in `detail`.
     """
 
     RESEND_CONFIRMATION = "resend_confirmation"
@@ -30,6 +34,8 @@ class AuditAction(StrEnum):
     REVOKE_CERTIFICATE = "revoke_certificate"
     REVOKE_INSTALLER = "revoke_installer"
     RESTORE_INSTALLER = "restore_installer"
+    DECOMMISSION_STATION = "decommission_station"
+    TRANSFER_STATION = "transfer_station"
 
     @property
     def label(self) -> str:
@@ -43,6 +49,8 @@ _ACTION_LABELS = {
     AuditAction.REVOKE_CERTIFICATE: _l("Certificate revoked"),
     AuditAction.REVOKE_INSTALLER: _l("Installer role revoked"),
     AuditAction.RESTORE_INSTALLER: _l("Installer role restored"),
+    AuditAction.DECOMMISSION_STATION: _l("Station decommissioned"),
+    AuditAction.TRANSFER_STATION: _l("Station transferred"),
 }
 
 

@@ -27,10 +27,11 @@ MAX_ATTEMPTS = 12
 _LINK = re.compile(r"https?://\S+")
 
 
-def queue_mail(to: str, template: str, locale: str, user_id: int | None = None, **context) -> OutboxMessage:
+def queue_mail(to: str, template: str, locale: str, user_id: int | None = None,
+               pdf: tuple[str, bytes] | None = None, **context) -> OutboxMessage:
     """Render `emails/<template>.{txt,html}` in `locale` and add it to the outbox (not committed).
 
-    The first line of the text template is the subject.
+    The first line of the text template is the subject. `pdf` is an optional (file name, content) to attach.
     """
     with force_locale(locale):
         text = render_template(f"emails/{template}.txt", **context)
@@ -41,6 +42,7 @@ def queue_mail(to: str, template: str, locale: str, user_id: int | None = None, 
         message_id=make_msgid(domain=domain), user_id=user_id, to_address=to, template=template,
         locale=locale, subject=subject.strip(), body_text=body.lstrip("\n"), body_html=html,
         status=MailStatus.PENDING, next_attempt_at=utcnow(),
+        attachment_name=pdf[0] if pdf else None, attachment=pdf[1] if pdf else None,
     )
     db.session.add(message)
     db.session.flush()
@@ -139,6 +141,8 @@ def build_email(row: OutboxMessage) -> EmailMessage:
     message.set_content(row.body_text or "")
     if row.body_html:
         message.add_alternative(row.body_html, subtype="html")
+    if row.attachment_name and row.attachment is not None:
+        message.add_attachment(row.attachment, maintype="application", subtype="pdf", filename=row.attachment_name)
     # After the body: set_content() drops Content-* headers set before it.
     message["Content-Language"] = row.locale
     return message
@@ -195,7 +199,7 @@ def deliver_pending(transport: Transport | None = None, limit: int = 100) -> Del
                 row.status, row.sent_at, row.last_error = MailStatus.SENT, utcnow(), None
                 row.attempts += 1
                 # The body may carry a one-time link: once delivered, it is not kept at rest.
-                row.body_text = row.body_html = None
+                row.body_text = row.body_html = row.attachment = None
                 report.sent += 1
             db.session.commit()
     finally:

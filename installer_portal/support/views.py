@@ -23,9 +23,19 @@ from ..audit.services import (
     revoke_installer,
     revoke_invitation,
 )
+from ..commissioning.finding import FindError, station_by_serial, station_in_photo
 from ..commissioning.labels import PAPER_SIZES, label_png, label_sheet_pdf
-from ..commissioning.models import Station
-from ..commissioning.registry import registered_stations
+from ..commissioning.models import Commissioning, Station
+from ..commissioning.photos import PhotoError
+from ..commissioning.registry import import_stations, registered_stations
+from ..commissioning.services import (
+    decommission_station,
+    report_filename,
+    report_of,
+    station_history,
+    stations_of,
+    transfer_station,
+)
 from ..database import db, utcnow
 from ..extensions import configured_limit, limiter, login_manager
 from ..i18n import _
@@ -51,6 +61,11 @@ _ACTIONS = {
 }
 #: Form fields an action may use besides the reason.
 _DETAILS = ("number",)
+#: Staff actions on a station: (staff, station, reason, **details) -> AuditRecord.
+_STATION_ACTIONS = {
+    AuditAction.DECOMMISSION_STATION.value: decommission_station,
+    AuditAction.TRANSFER_STATION.value: transfer_station,
+}
 
 
 @bp.before_request
@@ -85,7 +100,8 @@ def person(user_id: int):
     return render_template("support/person.html", person=user, events=timeline(user),
                            has_installer_account=has_installer_account,
                            certificates=lms.certificates_of(user.id), actions=AuditAction,
-                           records=audit_records(subject_id=user.id, limit=20), now=utcnow())
+                           records=audit_records(subject_id=user.id, limit=20), now=utcnow(),
+                           stations=stations_of(user))
 
 
 @bp.route("/people/<int:user_id>/actions/<action>", methods=["POST"])
@@ -141,13 +157,89 @@ def stations():
     return render_template("support/stations.html", stations=registered_stations())
 
 
-@bp.route("/stations/<serial>/label.png")
-def station_label(serial: str):
-    station = db.session.scalar(select(Station).where(Station.serial == serial))
+def _station(serial: str) -> Station:
+    station = station_by_serial(serial)
     if station is None:
         abort(404)
-    response = Response(label_png(station), mimetype="image/png")
-    response.headers["Content-Disposition"] = f'attachment; filename="label-{_ascii(station.serial)}.png"'
+    return station
+
+
+@bp.route("/stations/<serial>/")
+def station(serial: str):
+    """A station's history: who commissioned it, when, and what support did to it."""
+    found = _station(serial)
+    return render_template("support/station.html", station=found, commissionings=station_history(found),
+                           records=audit_records(detail=found.serial), actions=_STATION_ACTIONS)
+
+
+@bp.route("/stations/<serial>/actions/<action>", methods=["POST"])
+def station_act(serial: str, action: str):
+    found = _station(serial)
+    if action not in _STATION_ACTIONS:
+        abort(404)
+    page = url_for(".station", serial=found.serial)
+    if not recently_authenticated():
+        flash(_("Type your password again before you change someone's account."), "info")
+        return redirect(url_for(".confirm_password", next=page))
+    try:
+        _STATION_ACTIONS[action](current_user._get_current_object(), found, request.form.get("reason", ""),
+                                 **{name: request.form[name] for name in ("email",) if name in request.form})
+    except StaffActionError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(page)
+    db.session.commit()
+    flash(_("Done: %(action)s.", action=AuditAction(action).label), "success")
+    return redirect(page)
+
+
+@bp.route("/commissionings/<int:commissioning_id>/report.pdf")
+def commissioning_report(commissioning_id: int):
+    commissioning = db.session.get(Commissioning, commissioning_id)
+    stored = report_of(commissioning) if commissioning else None
+    if stored is None:
+        abort(404)
+    return Response(stored.pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{report_filename(commissioning)}"'})
+
+
+@bp.route("/stations/import", methods=["GET", "POST"])
+def station_import():
+    """The manufacturer's CSV: valid rows are imported, each bad row is listed with its line and reason."""
+    report = None
+    if request.method == "POST":
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            flash(_("Choose a CSV file."), "error")
+        else:
+            report = import_stations(upload.read().decode("utf-8", errors="replace"))
+            db.session.commit()
+    return render_template("support/station_import.html", report=report), 400 if report is None and \
+        request.method == "POST" else 200
+
+
+@bp.route("/stations/check-photo", methods=["GET", "POST"])
+def station_photo_check():
+    """The same check as `flask stations decode-qr`, for photos installers send in."""
+    found = problem = None
+    if request.method == "POST":
+        upload = request.files.get("photo")
+        if upload is None or not upload.filename:
+            problem = _("Choose or take a photo.")
+        else:
+            try:
+                found = station_in_photo(upload.read())
+            except (PhotoError, FindError) as error:
+                problem = error.message
+    return render_template("support/station_photo_check.html", station=found, problem=problem), \
+        400 if problem else 200
+
+
+@bp.route("/stations/<serial>/label.png")
+def station_label(serial: str):
+    found = _station(serial)
+    response = Response(label_png(found), mimetype="image/png")
+    response.headers["Content-Disposition"] = f'attachment; filename="label-{_ascii(found.serial)}.png"'
     return response
 
 

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select, text
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import AnyConverter, IntegerConverter
 
 from installer_portal import create_app
 from installer_portal.accounts.models import User
@@ -143,7 +143,10 @@ def _post_rules(app):
     adapter = app.url_map.bind("localhost")
     rules = [rule for rule in app.url_map.iter_rules() if "POST" in rule.methods]
     def sample(rule, argument):
-        return 1 if isinstance(rule._converters[argument], IntegerConverter) else "x"
+        converter = rule._converters[argument]
+        if isinstance(converter, AnyConverter):
+            return sorted(converter.items)[0]
+        return 1 if isinstance(converter, IntegerConverter) else "x"
 
     return [(rule, adapter.build(rule.endpoint, {a: sample(rule, a) for a in rule.arguments}, method="POST"))
             for rule in rules]

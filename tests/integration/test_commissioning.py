@@ -1,0 +1,307 @@
+"""On-site commissioning: the station page, the wizard step by step, the rules and the report."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from urllib.parse import unquote
+
+import pypdfium2
+import pytest
+import time_machine
+from PIL import Image
+from sqlalchemy import func, select
+
+from installer_portal.commissioning.models import (
+    Commissioning,
+    CommissioningPhoto,
+    CommissioningReport,
+    CommissioningStatus,
+    StationStatus,
+)
+from installer_portal.database import db, utcnow
+from installer_portal.mail.models import OutboxMessage
+from tests.commissioning import (
+    INSTALLATION,
+    LOCATION,
+    SERIAL,
+    commissionings,
+    draft_url,
+    make_installer,
+    phone_photo,
+    register_stations,
+    start,
+    station,
+    upload,
+    walk_to_review,
+)
+from tests.conftest import PortalClient, csrf_token
+from tests.factories import PASSWORD
+from tests.helpers import log_in, make_user
+
+
+@pytest.fixture
+def installer(app, client):
+    register_stations(app)
+    return make_installer(app, client)
+
+
+def pdf_text(data: bytes) -> str:
+    document = pypdfium2.PdfDocument(data)
+    try:
+        return "\n".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+
+
+def count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_the_label_url_asks_for_a_login_and_then_opens_the_same_station(app, client):
+    register_stations(app)
+    email = make_installer(app, client)
+    anonymous = PortalClient(app.test_client())
+    response = anonymous.get(f"/s/{SERIAL}")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+    assert f"/s/{SERIAL}" in unquote(response.headers["Location"])
+    after = anonymous.submit(response.headers["Location"], {"email": email, "password": PASSWORD},
+                             action=response.headers["Location"])
+    assert after.status_code == 302
+    assert after.headers["Location"].endswith(f"/s/{SERIAL}")
+    page = anonymous.get(f"/s/{SERIAL}").get_data(as_text=True)
+    assert "Wallbox Pro 22" in page
+    assert SERIAL in page
+    assert "Yes, commission this station" in page
+
+
+def test_people_who_are_not_certified_installers_are_told_why(app, client):
+    register_stations(app)
+    import_email = make_user(app, with_profile=True)
+    log_in(client, import_email)
+    response = client.get(f"/s/{SERIAL}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "You are not certified yet" in page
+    assert "/learn/" in page
+    assert client.submit(f"/s/{SERIAL}", {}).status_code == 403
+    assert count(app, Commissioning) == 0
+
+
+def test_an_expired_certificate_stops_commissioning_and_says_so(app, client, installer):
+    with time_machine.travel(utcnow() + timedelta(days=25 * 31), tick=False):
+        log_in(client, installer)
+        response = client.get(f"/s/{SERIAL}")
+        assert response.status_code == 403
+        assert "Your certificate has expired" in response.get_data(as_text=True)
+
+
+def test_an_unknown_serial_is_a_clear_404(app, client, installer):
+    response = client.get("/s/NOPE-000")
+    assert response.status_code == 404
+    assert "We don't know this station" in response.get_data(as_text=True)
+
+
+def test_the_whole_wizard_commissions_the_station_and_mails_the_report(app, client, installer, mail):
+    base = walk_to_review(client)
+    review = client.get(f"{base}/review").get_data(as_text=True)
+    assert "Hansen, driveway" in review
+    assert "59.913868" in review
+    assert "32 A" in review
+    confirmed = client.submit(f"{base}/review", {})
+    assert confirmed.status_code == 302
+    assert confirmed.headers["Location"].endswith("/done")
+    done = client.get(confirmed.headers["Location"]).get_data(as_text=True)
+    assert "The station is commissioned" in done
+
+    row = station(app)
+    assert row.status == StationStatus.COMMISSIONED
+    assert row.commissioned_at is not None
+    (record,) = commissionings(app)
+    assert record.status == CommissioningStatus.COMPLETED
+    assert record.installer_id == row.installer_id
+    assert record.certificate_number
+    assert record.certificate_expires_at > record.completed_at
+
+    report = client.get(f"{base}/report.pdf")
+    assert report.status_code == 200
+    assert report.mimetype == "application/pdf"
+    text = pdf_text(report.data)
+    for expected in (SERIAL, "00:1A:2B:3C:4D:01", "Storgata 1", "59.913868", "10.752245", "TN-C-S",
+                     record.certificate_number, "Commissioning report"):
+        assert expected in text, expected
+    assert count(app, CommissioningReport) == 1
+
+    (message,) = [m for m in mail().to(installer) if "Commissioning report" in m["Subject"]]
+    (attachment,) = list(message.iter_attachments())
+    assert attachment.get_filename() == f"commissioning-{SERIAL}.pdf"
+    assert attachment.get_content() == report.data
+    with app.app_context():
+        assert db.session.scalar(select(OutboxMessage.attachment).where(
+            OutboxMessage.template == "commissioning_report")) is None   # erased once sent
+
+    mine = client.get("/installer/stations/").get_data(as_text=True)
+    assert SERIAL in mine
+    assert "report.pdf" in mine
+    assert "This station is yours" in client.get(f"/s/{SERIAL}").get_data(as_text=True)
+
+
+def test_every_step_is_saved_so_a_new_session_resumes_where_it_stopped(app, client, installer):
+    base = draft_url(start(client))
+    assert client.submit(f"{base}/location", LOCATION).status_code == 302
+    # The phone dies; later, another browser.
+    other = PortalClient(app.test_client())
+    log_in(other, installer)
+    mine = other.get("/installer/stations/").get_data(as_text=True)
+    assert "Next: Installation" in mine
+    resumed = other.get(f"{base}/")
+    assert resumed.headers["Location"].endswith(f"{base}/installation")
+    # Back to the saved location step: the answers are there.
+    back = other.get(f"{base}/location").get_data(as_text=True)
+    assert 'value="Storgata 1"' in back
+    assert 'value="59.913868"' in back
+    # A later step cannot be skipped to.
+    assert other.get(f"{base}/review").headers["Location"].endswith(f"{base}/installation")
+    # Opening the station again resumes the same draft, never a second one.
+    assert draft_url(start(other)) == base
+    assert count(app, Commissioning) == 1
+
+
+def test_confirming_twice_commissions_once_with_one_report_and_one_mail(app, client, installer):
+    base = walk_to_review(client)
+    token = csrf_token(client.get(f"{base}/review").get_data(as_text=True))
+    first = client.post(f"{base}/review", data={"csrf_token": token})
+    second = client.post(f"{base}/review", data={"csrf_token": token})
+    assert first.headers["Location"] == second.headers["Location"]
+    assert count(app, CommissioningReport) == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.template == "commissioning_report")) == 1
+
+
+def test_a_second_installer_is_told_the_station_is_taken_and_their_stale_steps_save_nothing(app, client,
+                                                                                            installer):
+    second = PortalClient(app.test_client())
+    make_installer(app, second)
+    theirs = draft_url(start(second))
+    mine = walk_to_review(client)
+    assert client.submit(f"{mine}/review", {}).status_code == 302
+
+    stale = second.submit("/installer/stations/find", {**LOCATION, "site_name": "Somewhere else"},
+                          action=f"{theirs}/location")
+    assert stale.status_code == 302
+    assert stale.headers["Location"].endswith(f"/s/{SERIAL}")
+    page = second.get(f"/s/{SERIAL}")
+    assert page.status_code == 409
+    assert "already commissioned" in page.get_data(as_text=True)
+    assert "contact support" in page.get_data(as_text=True)
+    rows = {row.id: row for row in commissionings(app)}
+    theirs_row = next(row for row in rows.values() if row.status != CommissioningStatus.COMPLETED)
+    assert theirs_row.status == CommissioningStatus.SUPERSEDED
+    assert theirs_row.site_name is None
+    assert station(app).installer_id == next(
+        row for row in rows.values() if row.status == CommissioningStatus.COMPLETED).installer_id
+
+
+def test_photos_are_resized_and_stripped_of_exif(app, client, installer):
+    base = draft_url(start(client))
+    client.submit(f"{base}/location", LOCATION)
+    client.submit(f"{base}/installation", INSTALLATION)
+    big = phone_photo(None, size=(4000, 3000), exif_gps=True)
+    assert Image.open(io.BytesIO(big)).getexif()
+    response = client.submit(f"{base}/photos", {"kind": "label", "add": "1", "photo": upload(big)},
+                             content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        stored = db.session.scalar(select(CommissioningPhoto))
+        image = Image.open(io.BytesIO(stored.jpeg))
+        assert max(image.size) == 1600
+        assert not image.getexif()
+        assert "exif" not in image.info
+    shown = client.get(f"{base}/photos/{stored.id}.jpg")
+    assert shown.status_code == 200
+    assert shown.mimetype == "image/jpeg"
+
+
+def test_at_most_five_photos_and_at_least_one_to_continue(app, client, installer):
+    base = draft_url(start(client))
+    client.submit(f"{base}/location", LOCATION)
+    client.submit(f"{base}/installation", INSTALLATION)
+    refused = client.submit(f"{base}/photos", {"continue": "1"})
+    assert refused.status_code == 400
+    assert "Add at least one photo" in refused.get_data(as_text=True)
+    small = phone_photo(None, size=(800, 600))
+    for _ in range(5):
+        client.submit(f"{base}/photos", {"kind": "other", "add": "1", "photo": upload(small)},
+                      content_type="multipart/form-data")
+    page = client.get(f"{base}/photos").get_data(as_text=True)
+    assert 'name="add"' not in page
+    assert count(app, CommissioningPhoto) == 5
+    sixth = client.submit(f"{base}/photos", {"kind": "other", "add": "1", "photo": upload(small)},
+                          content_type="multipart/form-data")
+    assert sixth.status_code == 400
+    assert count(app, CommissioningPhoto) == 5
+    photo_id = commissionings(app)[0].id
+    with app.app_context():
+        first = db.session.scalars(select(CommissioningPhoto.id)).first()
+    client.submit(f"{base}/photos", {}, action=f"{base}/photos/{first}/remove")
+    assert count(app, CommissioningPhoto) == 4
+    assert photo_id
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"latitude": "91", "longitude": "10"}, "Latitude must be between -90 and 90."),
+    ({"latitude": "59.9", "longitude": "-181"}, "Longitude must be between -180 and 180."),
+    ({"latitude": "", "longitude": ""}, "Give the position"),
+    ({"latitude": "north", "longitude": "10"}, "Give a number like 59.913868."),
+    ({"country": "US"}, "Not a valid choice"),
+    ({"street": ""}, "This field is required."),
+])
+def test_a_bad_location_is_refused_and_nothing_is_saved(app, client, installer, change, message):
+    base = draft_url(start(client))
+    response = client.submit(f"{base}/location", {**LOCATION, **change})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    (row,) = commissionings(app)
+    assert row.location_saved_at is None
+    assert row.street is None
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"breaker_a": "16", "max_current_a": "20"}, "it may not be more than the breaker rating"),
+    ({"max_current_a": "4"}, "Give a current from 6 to 80 A."),
+    ({"breaker_a": "sixteen"}, "Give a whole number of amperes."),
+    ({"phases": "2"}, "Not a valid choice"),
+    ({"earthing": "IT"}, "Not a valid choice"),
+    ({"rcd_type": "ccid20"}, "Not a valid choice"),
+])
+def test_a_bad_installation_is_refused_and_nothing_is_saved(app, client, installer, change, message):
+    base = draft_url(start(client))
+    client.submit(f"{base}/location", LOCATION)
+    response = client.submit(f"{base}/installation", {**INSTALLATION, **change})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    (row,) = commissionings(app)
+    assert row.installation_saved_at is None
+    assert row.breaker_a is None
+
+
+def test_the_wizard_is_translated(app, client):
+    register_stations(app)
+    make_installer(app, client, locale="nb")
+    base = draft_url(start(client))
+    page = client.get(f"{base}/location").get_data(as_text=True)
+    assert 'lang="nb"' in page
+    assert "Plassering" in page
+    response = client.submit(f"{base}/location", {**LOCATION, "latitude": "95"})
+    assert "Breddegraden må være mellom -90 og 90." in response.get_data(as_text=True)
+
+
+def test_someone_elses_draft_is_not_found(app, client, installer):
+    base = draft_url(start(client))
+    other = PortalClient(app.test_client())
+    make_installer(app, other)
+    assert other.get(f"{base}/location").status_code == 404
+    assert other.get(f"{base}/report.pdf").status_code == 404
