@@ -8,6 +8,7 @@ from flask_wtf.file import FileField
 from wtforms import DecimalField, HiddenField, IntegerField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import TextInput
 
 from ..accounts.regions import Region, country_choices
 from ..forms import PortalForm
@@ -42,7 +43,12 @@ class PhotoFindForm(PortalForm):
 
 
 class _Coordinate(DecimalField):
-    """A latitude or longitude, typed with a decimal point or comma."""
+    """A latitude or longitude, typed with a decimal point or comma.
+
+    A text input, not a number one: phones' decimal keypads often lack the minus sign west of Greenwich.
+    """
+
+    widget = TextInput()
 
     def process_formdata(self, valuelist):
         if valuelist and valuelist[0].strip():
@@ -76,9 +82,9 @@ class LocationForm(PortalForm):
                        render_kw={"autocomplete": "address-level2"})
     country = SelectField(_l("Country"), validators=[InputRequired(_REQUIRED)])
     latitude = _Coordinate(_l("Latitude"), places=6, validators=[Optional()],
-                           render_kw={"inputmode": "decimal", "autocomplete": "off"})
+                           render_kw={"autocomplete": "off", "spellcheck": "false"})
     longitude = _Coordinate(_l("Longitude"), places=6, validators=[Optional()],
-                            render_kw={"inputmode": "decimal", "autocomplete": "off"})
+                            render_kw={"autocomplete": "off", "spellcheck": "false"})
     accuracy_m = IntegerField(validators=[Optional(), NumberRange(min=0, max=100000)], widget=HiddenField.widget)
     floor = StringField(_l("Floor (optional)"), validators=[Optional(), Length(max=40)])
     parking_bay = StringField(_l("Parking bay (optional)"), validators=[Optional(), Length(max=40)])
@@ -113,7 +119,8 @@ class InstallationForm(PortalForm):
         super().__init__(*args, **kwargs)
         self.rcd_type.choices = _choices(RCD_TYPES[region])
         if region == Region.NORTH_AMERICA:
-            self.max_current_a.description = _l("At most 80% of the breaker rating: charging is a continuous load.")
+            self.max_current_a.description = _l("At most 80 percent of the breaker rating: "
+                                                "charging is a continuous load.")
             del self.earthing
         else:
             self.max_current_a.description = _l("At most the breaker rating.")

@@ -366,7 +366,7 @@ def stations_of(user: User) -> list[Station]:
                                    .order_by(Station.commissioned_at.desc())))
 
 
-def decommission_station(staff: User, station: Station, reason: str) -> AuditRecord:
+def decommission_station(staff: User, station: Station, reason: str, **_details: str) -> AuditRecord:
     """Support takes a commissioned station out of service; it can be commissioned again later."""
     if station.status != StationStatus.COMMISSIONED or station.installer is None:
         raise StaffActionError(_l("Only a commissioned station can be decommissioned."))
@@ -375,7 +375,7 @@ def decommission_station(staff: User, station: Station, reason: str) -> AuditRec
     return record_staff_action(staff, station.installer, AuditAction.DECOMMISSION_STATION, reason, station.serial)
 
 
-def transfer_station(staff: User, station: Station, reason: str, *, email: str = "") -> AuditRecord:
+def transfer_station(staff: User, station: Station, reason: str, *, email: str = "", **_details: str) -> AuditRecord:
     """Support makes another installer responsible for a commissioned station (e.g. they took over the site)."""
     if station.status != StationStatus.COMMISSIONED:
         raise StaffActionError(_l("Only a commissioned station can be transferred."))

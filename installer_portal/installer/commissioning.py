@@ -83,7 +83,6 @@ def station(serial: str):
     if blockers:
         return render_template("commissioning/not_eligible.html", station=found, blockers=blockers), 403
     if request.method == "POST":
-        db.session.rollback()
         try:
             draft = start_commissioning(user, found)
         except CommissioningError as error:

@@ -60,7 +60,7 @@ _ACTIONS = {
     AuditAction.RESTORE_INSTALLER: restore_installer,
 }
 #: Form fields an action may use besides the reason.
-_DETAILS = ("number",)
+_DETAILS = ("number", "email")
 #: Staff actions on a station: (staff, station, reason, **details) -> AuditRecord.
 _STATION_ACTIONS = {
     AuditAction.DECOMMISSION_STATION.value: decommission_station,
@@ -107,15 +107,20 @@ def person(user_id: int):
 @bp.route("/people/<int:user_id>/actions/<action>", methods=["POST"])
 def act(user_id: int, action: str):
     user = db.session.get(User, user_id)
-    if user is None or action not in set(AuditAction):
+    if user is None or action not in _ACTIONS:
         abort(404)
-    page = url_for(".person", user_id=user_id)
+    return _staff_action(url_for(".person", user_id=user_id), _ACTIONS[AuditAction(action)], user, action)
+
+
+def _staff_action(page: str, service, target, action: str):
+    """Every staff action: a password typed recently, the service with the form's reason and details,
+    one commit, and a message saying what happened."""
     if not recently_authenticated():
         flash(_("Type your password again before you change someone's account."), "info")
         return redirect(url_for(".confirm_password", next=page))
     try:
-        _ACTIONS[AuditAction(action)](current_user._get_current_object(), user, request.form.get("reason", ""),
-                                      **{name: request.form[name] for name in _DETAILS if name in request.form})
+        service(current_user._get_current_object(), target, request.form.get("reason", ""),
+                **{name: request.form[name] for name in _DETAILS if name in request.form})
     except StaffActionError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -177,20 +182,7 @@ def station_act(serial: str, action: str):
     found = _station(serial)
     if action not in _STATION_ACTIONS:
         abort(404)
-    page = url_for(".station", serial=found.serial)
-    if not recently_authenticated():
-        flash(_("Type your password again before you change someone's account."), "info")
-        return redirect(url_for(".confirm_password", next=page))
-    try:
-        _STATION_ACTIONS[action](current_user._get_current_object(), found, request.form.get("reason", ""),
-                                 **{name: request.form[name] for name in ("email",) if name in request.form})
-    except StaffActionError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(page)
-    db.session.commit()
-    flash(_("Done: %(action)s.", action=AuditAction(action).label), "success")
-    return redirect(page)
+    return _staff_action(url_for(".station", serial=found.serial), _STATION_ACTIONS[action], found, action)
 
 
 @bp.route("/commissionings/<int:commissioning_id>/report.pdf")

@@ -1,0 +1,234 @@
+"""Commissioning on a phone: the three ways to find a station, the wizard, a dropped connection, the report.
+
+1. (en) The camera app opens the label's URL; the installer logs in, walks the wizard with the phone's
+   GPS, loses the connection on a step and loses nothing, closes the tab, resumes from "My stations",
+   confirms, and downloads the report PDF, whose text has the station's serial number.
+2. (nb) The installer types the MAC address with one wrong character and picks the suggestion.
+3. (nl) The installer uploads a photo of the label (shrunk by the page first) and reaches the wizard.
+4. (en) The in-page scanner reads the label from the camera (Chromium's fake camera plays a video of it).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from urllib.parse import urlsplit
+
+import pypdfium2
+import pytest
+from PIL import Image
+from playwright.sync_api import expect, sync_playwright
+
+from installer_portal.commissioning.labels import label_png
+from installer_portal.commissioning.models import StationStatus
+from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, fits_phone, tap_targets_are_large, translated
+from tests.commissioning import MAC, SERIAL, make_installer, phone_photo, register_stations, station
+from tests.conftest import PortalClient
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+POSITION = {"latitude": 59.913868, "longitude": 10.752245, "accuracy": 12}
+
+
+def phone(browser, language: str, **options):
+    return browser.new_context(viewport={"width": 360, "height": 740}, locale=language, is_mobile=True,
+                               has_touch=True, extra_http_headers={"Accept-Language": language}, **options)
+
+
+def installer(app, language: str) -> str:
+    register_stations(app)
+    return make_installer(app, PortalClient(app.test_client()), locale=language)
+
+
+def log_in_here(page, email: str) -> None:
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.locator("main form button[type=submit]").click()
+
+
+def label_photo(app) -> bytes:
+    """A phone photo of the printed label: the label turned a little on a grey wall."""
+    with app.test_request_context():
+        label = Image.open(io.BytesIO(label_png(station(app))))
+    wall = Image.new("RGB", (4000, 3000), (140, 138, 130))
+    wall.paste(label.rotate(-12, expand=True, fillcolor=(140, 138, 130)), (1500, 900))
+    buffer = io.BytesIO()
+    wall.save(buffer, format="JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def test_from_the_label_url_to_the_report_with_a_dropped_connection_on_the_way(app, live_url, browser):
+    email = installer(app, "en")
+    shots = ARTIFACTS / "commissioning-en"
+    shots.mkdir(parents=True, exist_ok=True)
+    hosts = set()
+    context = phone(browser, "en", geolocation=POSITION, permissions=["geolocation"], accept_downloads=True)
+    context.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
+    page = context.new_page()
+
+    # The phone's camera app opens the label's URL; the portal asks for a login, then shows that station.
+    page.goto(f"{live_url}/s/{SERIAL}")
+    expect(page).to_have_url(re.compile(r"/login"))
+    log_in_here(page, email)
+    expect(page).to_have_url(re.compile(f"/s/{SERIAL}$"))
+    expect(page.locator("[data-serial]")).to_have_text(SERIAL)
+    fits_phone(page)
+    tap_targets_are_large(page)
+    page.screenshot(path=shots / "1-station.png", full_page=True)
+    page.get_by_role("button", name="Yes, commission this station").click()
+
+    # Location, with the phone's position; the connection drops when it is sent.
+    expect(page).to_have_url(re.compile(r"/location$"))
+    location_url = page.url
+    page.get_by_label("Site name").fill("Hansen, driveway")
+    page.get_by_label("Street address").fill("Storgata 1")
+    page.get_by_label("Postal code").fill("0155")
+    page.get_by_label("City").fill("Oslo")
+    page.get_by_label("Country").select_option("NO")
+    page.get_by_label("Parking bay (optional)").fill("P3")
+    page.get_by_role("button", name="Use my position").click()
+    expect(page.get_by_label("Latitude")).to_have_value("59.913868")
+    expect(page.get_by_label("Longitude")).to_have_value("10.752245")
+    expect(page.locator("[data-gps-status]")).to_contain_text("12 m")
+    fits_phone(page)
+    tap_targets_are_large(page)
+    page.screenshot(path=shots / "2-location.png", full_page=True)
+    context.set_offline(True)
+    page.get_by_role("button", name="Save and continue").click()
+    page.wait_for_load_state()
+    context.set_offline(False)
+    page.goto(location_url)  # the server has nothing yet, the phone kept what was typed
+    expect(page.get_by_label("Street address")).to_have_value("Storgata 1")
+    expect(page.get_by_label("Latitude")).to_have_value("59.913868")
+    page.get_by_role("button", name="Save and continue").click()
+
+    # Installation.
+    expect(page).to_have_url(re.compile(r"/installation$"))
+    page.get_by_label("Circuit breaker rating (A)").fill("32")
+    page.get_by_label("Maximum current set in the station (A)").fill("40")
+    page.get_by_label("3 phases").check()
+    page.get_by_label("TN-C-S").check()
+    page.get_by_label("Type A with 6 mA DC detection (RDC-DD in the station)").check()
+    page.get_by_label("Wi-Fi").check()
+    page.get_by_label("Private").check()
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.locator(".error")).to_contain_text("it may not be more than the breaker rating")
+    page.get_by_label("Maximum current set in the station (A)").fill("32")
+    fits_phone(page)
+    page.get_by_role("button", name="Save and continue").click()
+
+    # Photos: one of the installed station, shrunk by the page before it is sent.
+    expect(page).to_have_url(re.compile(r"/photos$"))
+    page.get_by_label("What the photo shows").select_option("station")
+    page.get_by_label("Photo", exact=True).set_input_files(
+        {"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": phone_photo(None, size=(4000, 3000))})
+    page.get_by_role("button", name="Add the photo").click()
+    expect(page.locator(".photo-list img")).to_have_count(1)
+    fits_phone(page)
+    page.screenshot(path=shots / "3-photos.png", full_page=True)
+    page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_url(re.compile(r"/review$"))
+
+    # The tab is closed; later, "My stations" resumes where it stopped.
+    page.close()
+    page = context.new_page()
+    page.goto(f"{live_url}/installer/stations/")
+    expect(page.locator("[data-commissioning]")).to_contain_text("Next: Review and confirm")
+    page.get_by_role("link", name="Continue").click()
+    expect(page).to_have_url(re.compile(r"/review$"))
+    expect(page.locator("main")).to_contain_text("Storgata 1")
+    fits_phone(page)
+    page.screenshot(path=shots / "4-review.png", full_page=True)
+    page.get_by_role("button", name="Confirm the commissioning").click()
+    expect(page.locator("[data-msg=commissioned]")).to_be_visible()
+    assert station(app).status == StationStatus.COMMISSIONED
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the commissioning report (PDF)").click()
+    document = pypdfium2.PdfDocument(download.value.path())
+    text = "\n".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+    document.close()
+    assert SERIAL in text
+    assert "59.913868" in text
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('commissioning:'))") == []
+    context.close()
+    assert hosts == {urlsplit(live_url).netloc}
+
+
+def find_page(app, live_url, browser, language: str):
+    """A certified installer's phone on "Commission a station"."""
+    email = installer(app, language)
+    context = phone(browser, language)
+    page = context.new_page()
+    page.goto(f"{live_url}/installer/stations/find")
+    log_in_here(page, email)
+    page.goto(f"{live_url}/installer/stations/find")
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    return context, page
+
+
+def test_a_mac_typed_with_one_wrong_character_offers_the_station(app, live_url, browser):
+    language = "nb"
+    t = lambda text: translated(app, text, language)  # noqa: E731
+    context, page = find_page(app, live_url, browser, language)
+    page.get_by_label(t("MAC address")).fill(MAC.replace("0", "O", 1))   # O for 0, as people misread labels
+    page.get_by_role("button", name=t("Find the station"), exact=True).click()
+    expect(page.locator("[data-msg=mac_suggestions]")).to_contain_text(MAC)
+    fits_phone(page)
+    tap_targets_are_large(page)
+    page.screenshot(path=ARTIFACTS / "commissioning-nb-suggestion.png", full_page=True)
+    page.locator("[data-msg=mac_suggestions] a").first.click()
+    expect(page.locator("[data-serial]")).to_have_text(SERIAL)
+    page.get_by_role("button", name=t("Yes, commission this station")).click()
+    expect(page).to_have_url(re.compile(r"/location$"))
+    expect(page.locator("h1")).to_have_text(t("Where is the station?"))
+    context.close()
+
+
+def test_a_photo_of_the_label_leads_to_the_station(app, live_url, browser):
+    language = "nl"
+    t = lambda text: translated(app, text, language)  # noqa: E731
+    context, page = find_page(app, live_url, browser, language)
+    page.get_by_label(t("Photo of the QR code")).set_input_files(
+        {"name": "label.jpg", "mimeType": "image/jpeg", "buffer": label_photo(app)})
+    fits_phone(page)
+    tap_targets_are_large(page)
+    page.get_by_role("button", name=t("Find the station in the photo")).click()
+    expect(page.locator("[data-serial]")).to_have_text(SERIAL)
+    page.get_by_role("button", name=t("Yes, commission this station")).click()
+    expect(page).to_have_url(re.compile(r"/location$"))
+    expect(page.locator("h1")).to_have_text(t("Where is the station?"))
+    context.close()
+
+
+def y4m(image: Image.Image, frames: int = 30) -> bytes:
+    """A still image as a YUV4MPEG2 video, the format Chromium's fake camera plays."""
+    width, height = image.width - image.width % 2, image.height - image.height % 2
+    y, cb, cr = image.crop((0, 0, width, height)).convert("YCbCr").split()
+    half = (width // 2, height // 2)
+    frame = b"FRAME\n" + y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    return f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode() + frame * frames
+
+
+def test_the_in_page_scanner_reads_the_label_from_the_camera(app, live_url, tmp_path):
+    email = installer(app, "en")
+    with app.test_request_context():
+        label = Image.open(io.BytesIO(label_png(station(app)))).convert("RGB")
+    scene = Image.new("RGB", (640, 480), (150, 150, 150))
+    label.thumbnail((420, 420))
+    scene.paste(label, ((640 - label.width) // 2, (480 - label.height) // 2))
+    video = tmp_path / "label.y4m"
+    video.write_bytes(y4m(scene))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            *CHROMIUM_ARGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}"])
+        context = phone(browser, "en", permissions=["camera"])
+        page = context.new_page()
+        page.goto(f"{live_url}/installer/stations/find")
+        log_in_here(page, email)
+        page.goto(f"{live_url}/installer/stations/find")
+        page.get_by_role("button", name="Scan with the camera").click()
+        expect(page.locator("[data-serial]")).to_have_text(SERIAL, timeout=20000)
+        context.close()
+        browser.close()
