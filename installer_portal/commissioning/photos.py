@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import warnings
 from enum import StrEnum
 
 import zxingcpp
@@ -58,15 +57,16 @@ def open_photo(data: bytes) -> Image.Image:
     """The uploaded photo as an upright RGB image, or PhotoError.
 
     Size and pixel count are checked from the header before the pixels are decoded, so a small file that
-    declares a huge image costs nothing. Pillow's own bomb check is made an error here (rather than a warning
-    that would let the decode go on) without changing its process-wide limit.
+    declares a huge image costs nothing. MAX_PIXELS is below Pillow's own bomb thresholds; Pillow's warning
+    (an error where warnings are errors, as in the tests) or error on opening is a refusal too. No
+    `warnings.catch_warnings()` here: it changes process-wide state, which is not safe under threads.
+    A truncated JPEG or PNG decodes grey to the end rather than failing: WeasyPrint sets Pillow's
+    LOAD_TRUNCATED_IMAGES for the whole process.
     """
     if len(data) > MAX_BYTES:
         raise PhotoError(PhotoProblem.TOO_LARGE)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=FORMATS)
+        image = Image.open(io.BytesIO(data), formats=FORMATS)
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
         raise PhotoError(PhotoProblem.TOO_MANY_PIXELS) from error
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
@@ -90,19 +90,26 @@ def _reduced(gray: Image.Image, side: int) -> Image.Image:
     return gray.reduce(max(1, max(gray.size) // side))
 
 
-def _flattened(gray: Image.Image) -> Image.Image:
+def _flattened(gray: Image.Image, radius: int = 8) -> Image.Image:
     """Each pixel against its neighbourhood's mean, stretched: glare and shadow gone, faint contrast made full."""
-    return ImageOps.autocontrast(ImageChops.subtract(gray, gray.filter(ImageFilter.BoxBlur(8)), 1, 128), cutoff=1)
+    mean = gray.filter(ImageFilter.BoxBlur(radius))
+    return ImageOps.autocontrast(ImageChops.subtract(gray, mean, 1, 128), cutoff=1)
 
 
 def _sharpened(gray: Image.Image) -> Image.Image:
     return gray.filter(ImageFilter.UnsharpMask(radius=3, percent=150, threshold=2))
 
 
-#: Tried in turn until one reads a code, cheapest and most often right first (measured by bench/qr_decode.py):
-#: a code that fills much of the frame at 1000 px, a small one at 2000 px, then low-contrast (glare, low
-#: light) large and small, then out-of-focus small codes.
-_ATTEMPTS = ((1000, None), (2000, None), (800, _flattened), (2000, _flattened), (2000, _sharpened))
+def _smoothed_flattened(gray: Image.Image) -> Image.Image:
+    """Flattened over about one module of a small code, after smoothing: low-light noise would be stretched too."""
+    return _flattened(gray.filter(ImageFilter.GaussianBlur(1)), 4)
+
+
+#: Tried in turn until one reads a code, the cheapest and most often right first (see bench/qr_decode.py):
+#: a code that fills much of the frame at 1000 px, a small one at 2000 px; then low contrast (glare, low
+#: light) for large and small codes; then out-of-focus small codes; then noisy small ones.
+_ATTEMPTS = ((1000, None), (2000, None), (800, _flattened), (2000, _flattened), (2000, _sharpened),
+             (2000, _smoothed_flattened))
 
 
 def decode_qr(image: Image.Image) -> list[str]:
@@ -124,7 +131,9 @@ def shrink(image: Image.Image, longest_side: int) -> bytes:
     scale = min(1.0, longest_side / max(image.size))
     size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
     small = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0) if scale < 1 else image.copy()
-    small.info.clear()  # resize and copy carry the source's metadata over; JPEG saving writes its comment
+    if small.mode != "RGB":
+        small = small.convert("RGB")
+    small.info.clear()  # resize, copy and convert carry the source's metadata over; JPEG saving writes its comment
     buffer = io.BytesIO()
-    small.convert("RGB").save(buffer, format="JPEG", quality=82, optimize=True)
+    small.save(buffer, format="JPEG", quality=82, optimize=True)
     return buffer.getvalue()
