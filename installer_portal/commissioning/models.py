@@ -176,7 +176,8 @@ class CommissioningPhoto(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     commissioning_id: Mapped[int] = mapped_column(ForeignKey("commissionings.id"), index=True)
     kind: Mapped[PhotoKind] = mapped_column(String(20))
-    jpeg: Mapped[bytes] = mapped_column(LargeBinary)
+    #: Deferred: lists of photos (the wizard, "My stations") need their kind and size, not their bytes.
+    jpeg: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     width: Mapped[int]
     height: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

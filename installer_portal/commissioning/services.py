@@ -16,6 +16,7 @@ from enum import StrEnum
 from flask import render_template
 from flask_babel import force_locale
 from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from lms import api as lms
 
@@ -351,12 +352,14 @@ def report_of(draft: Commissioning) -> CommissioningReport | None:
 def commissionings_of(user: User) -> list[Commissioning]:
     """The installer's commissionings, open drafts first, then the newest."""
     rows = db.session.scalars(select(Commissioning).where(Commissioning.installer_id == user.id)
+                              .options(selectinload(Commissioning.station), selectinload(Commissioning.photos))
                               .order_by(Commissioning.updated_at.desc())).all()
     return sorted(rows, key=lambda row: row.status != CommissioningStatus.DRAFT)
 
 
 def station_history(station: Station) -> list[Commissioning]:
     return list(db.session.scalars(select(Commissioning).where(Commissioning.station_id == station.id)
+                                   .options(selectinload(Commissioning.installer))
                                    .order_by(Commissioning.started_at.desc())))
 
 
