@@ -122,3 +122,10 @@ def get_or_create(model, lookup: dict, **defaults):
     except IntegrityError:
         return db.session.scalar(select(model).filter_by(**lookup)), False
     return row, True
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern (escape character backslash) matching values that contain `text` literally,
+    so that % and _ typed by staff are searched for, not used as wildcards."""
+    literal = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{literal}%"

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
-from ..database import db
+from ..database import contains_pattern, db
 from ..i18n import _l
 from .mac import normalize_mac
 from .models import Station
@@ -110,9 +110,14 @@ def import_stations(text: str) -> ImportReport:
     return report
 
 
-def registered_stations(serials: list[str] | None = None, limit: int = 500) -> list[Station]:
-    """Stations by serial number (all of them, newest first, when no serials are given)."""
+def registered_stations(serials: list[str] | None = None, limit: int = 500, search: str = "") -> list[Station]:
+    """Stations by serial number, or whose serial contains `search` or whose MAC it is (in any notation);
+    all of them, newest first, when neither is given."""
     query = select(Station).order_by(Station.created_at.desc(), Station.serial).limit(limit)
     if serials is not None:
         query = query.where(Station.serial.in_(serials[:limit]))
+    search = search.strip()[:40]
+    if search:
+        query = query.where(or_(func.lower(Station.serial).like(contains_pattern(search), escape="\\"),
+                                Station.mac == (normalize_mac(search) or "")))
     return list(db.session.scalars(query))

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from lms import api as lms
 
 from ..accounts.models import User
-from ..database import db, utcnow
+from ..database import contains_pattern, db, utcnow
 from ..i18n import _l
 from ..invitations.models import InstallerAccount, Invitation
 from ..mail.models import MailStatus
@@ -25,9 +25,7 @@ def search_people(query: str) -> list[User]:
     query = query.strip()[:100]
     if len(query) < 2:
         return []
-    # % and _ typed by staff are searched for literally.
-    literal = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"%{literal}%"
+    pattern = contains_pattern(query)
     full_name = func.coalesce(User.first_name, "") + " " + func.coalesce(User.last_name, "")
     conditions = [func.lower(column).like(pattern, escape="\\")
                   for column in (User.email, User.first_name, User.last_name, full_name)]

@@ -159,7 +159,8 @@ def outbox_retry(message_id: int):
 
 @bp.route("/stations")
 def stations():
-    return render_template("support/stations.html", stations=registered_stations())
+    search = request.args.get("q", "")
+    return render_template("support/stations.html", stations=registered_stations(search=search), search=search)
 
 
 def _station(serial: str) -> Station:

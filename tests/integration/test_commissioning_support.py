@@ -213,3 +213,17 @@ def test_two_installers_confirming_the_same_station_at_once_one_wins(app):
 def test_staff_pages_for_stations_are_refused_to_installers(app, client, commissioned):
     assert client.get(f"/support/stations/{SERIAL}/").status_code == 403
     assert client.get("/support/stations/import").status_code == 403
+
+
+@pytest.mark.parametrize(("query", "found"), [("22-0001", {"EVP-22-000101", "EVP-22-000102"}),
+                                              ("evp-11", {"EVP-11-000103"}),
+                                              ("001a.2b3c.4d02", {"EVP-22-000102"}),
+                                              ("%", set()), ("nothing", set())])
+def test_staff_find_a_station_by_serial_or_mac(app, staff_client, query, found):
+    register_stations(app)
+    html = staff_client.get("/support/stations", query_string={"q": query}).get_data(as_text=True)
+    listed = {serial for serial in ("EVP-22-000101", "EVP-22-000102", "EVP-11-000103")
+              if f'value="{serial}"' in html}
+    assert listed == found
+    if not found:
+        assert 'data-msg="no_station_found"' in html
