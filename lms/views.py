@@ -26,6 +26,7 @@ from flask_login import current_user
 from sqlalchemy import bindparam, func, select
 
 from installer_portal.database import begin_writing, db, utcnow
+from installer_portal.downloads import attachment
 from installer_portal.i18n import _
 
 from . import quiz as quiz_rules
@@ -268,9 +269,7 @@ def certificate_download(number: str):
         return redirect(url_for(".mine"))
     data = certificate_pdf(certificate, str(get_locale()))
     db.session.commit()
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="certificate-{certificate.number}.pdf"'
-    return response
+    return attachment(data, "application/pdf", f"certificate-{certificate.number}.pdf")
 
 
 @bp.route("/media/<sha256>.<extension>")

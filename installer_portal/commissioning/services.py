@@ -202,6 +202,11 @@ ACCESS = {"private": _l("Private"), "public": _l("Public")}
 MIN_CURRENT_A = 6
 
 
+def choice_labels(region: Region) -> dict[str, dict]:
+    """The labels of the installation's choices, for pages and the report."""
+    return {"rcd_types": RCD_TYPES[region], "networks": NETWORKS, "access": ACCESS}
+
+
 def max_current_allowed(region: Region, breaker_a: int) -> int:
     """The highest charging current the circuit allows.
 
@@ -337,8 +342,8 @@ def store_report(draft: Commissioning, locale: str) -> CommissioningReport:
     region = Region(draft.installer.region)
     with force_locale(locale):
         html = render_template("pdf/commissioning_report.html", commissioning=draft, photos=photos,
-                               region=region, rcd_types=RCD_TYPES[region], networks=NETWORKS, access=ACCESS,
-                               page_size="letter" if region == Region.NORTH_AMERICA else "A4")
+                               page_size="letter" if region == Region.NORTH_AMERICA else "A4",
+                               **choice_labels(region))
     report = CommissioningReport(commissioning_id=draft.id, locale=locale, pdf=render_pdf(html))
     db.session.add(report)
     db.session.flush()
@@ -355,6 +360,13 @@ def commissionings_of(user: User) -> list[Commissioning]:
                               .options(selectinload(Commissioning.station), selectinload(Commissioning.photos))
                               .order_by(Commissioning.updated_at.desc())).all()
     return sorted(rows, key=lambda row: row.status != CommissioningStatus.DRAFT)
+
+
+def completed_commissioning(station: Station) -> Commissioning | None:
+    """The station's latest completed commissioning (there is one per time it was commissioned)."""
+    return db.session.scalar(select(Commissioning).where(
+        Commissioning.station_id == station.id, Commissioning.status == CommissioningStatus.COMPLETED)
+        .order_by(Commissioning.completed_at.desc()).limit(1))
 
 
 def station_history(station: Station) -> list[Commissioning]:

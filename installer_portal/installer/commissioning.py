@@ -20,18 +20,17 @@ from ..commissioning.forms import CodeForm, InstallationForm, LocationForm, MacF
 from ..commissioning.models import Commissioning, CommissioningStatus, PhotoKind, StationStatus
 from ..commissioning.photos import PhotoError
 from ..commissioning.services import (
-    ACCESS,
     MAX_PHOTOS,
-    NETWORKS,
-    RCD_TYPES,
     CommissioningError,
     Installation,
     Location,
     StationTaken,
     Step,
     add_photo,
+    choice_labels,
     commissioning_blockers,
     commissionings_of,
+    completed_commissioning,
     confirm_commissioning,
     next_step,
     open_draft,
@@ -44,6 +43,7 @@ from ..commissioning.services import (
     start_commissioning,
 )
 from ..database import db
+from ..downloads import attachment
 from ..extensions import configured_limit, limiter, login_manager
 from ..forms import show_error
 from ..i18n import _
@@ -78,7 +78,8 @@ def station(serial: str):
     if found.status == StationStatus.COMMISSIONED:
         mine = found.installer_id == user.id
         return render_template("commissioning/station_taken.html", station=found, mine=mine,
-                               commissioning=_completed(found) if mine else None), 200 if mine else 409
+                               commissioning=completed_commissioning(found) if mine else None), \
+            200 if mine else 409
     blockers = commissioning_blockers(user)
     if blockers:
         return render_template("commissioning/not_eligible.html", station=found, blockers=blockers), 403
@@ -95,16 +96,10 @@ def station(serial: str):
                            steps=list(Step))
 
 
-def _completed(found) -> Commissioning | None:
-    return db.session.scalar(db.select(Commissioning).where(
-        Commissioning.station_id == found.id, Commissioning.status == CommissioningStatus.COMPLETED)
-        .order_by(Commissioning.completed_at.desc()).limit(1))
-
-
 def _find_page(status: int = 200, *, mac_form=None, photo_form=None, problem: str | None = None, suggestions=()):
     return render_template("commissioning/find.html", mac_form=mac_form or MacForm(formdata=None),
-                           photo_form=photo_form or PhotoFindForm(formdata=None), code_form=CodeForm(formdata=None),
-                           problem=problem, suggestions=suggestions), status
+                           photo_form=photo_form or PhotoFindForm(formdata=None), problem=problem,
+                           suggestions=suggestions), status
 
 
 @bp.route("/stations/find")
@@ -186,9 +181,7 @@ def step(draft_id: int, step: str):
     if draft.status != CommissioningStatus.DRAFT:
         if draft.status == CommissioningStatus.COMPLETED:
             return redirect(url_for(".done", draft_id=draft.id))
-        flash(_("This charging station has already been commissioned by another installer. "
-                "If that is wrong, contact support."), "error")
-        return redirect(url_for("station.station", serial=draft.station.serial))
+        return _taken_redirect(draft.id, StationTaken())
     if not reachable(draft, current):
         return redirect(url_for(".step", draft_id=draft.id, step=next_step(draft).value))
     return _STEPS[current](draft)
@@ -208,8 +201,7 @@ def _run(draft: Commissioning, form, save, *args):
         save(draft, *args)
     except StationTaken as error:
         db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("station.station", serial=db.session.get(Commissioning, draft_id).station.serial))
+        return _taken_redirect(draft_id, error)
     except CommissioningError as error:
         db.session.rollback()
         show_error(form, error.field, error.message)
@@ -277,23 +269,17 @@ def _review(draft: Commissioning):
             confirm_commissioning(draft, _user())
         except StationTaken as error:
             db.session.rollback()
-            again = db.session.get(Commissioning, draft_id)
-            if again.status == CommissioningStatus.COMPLETED:
+            if db.session.get(Commissioning, draft_id).status == CommissioningStatus.COMPLETED:
                 # A double tap: the first one went through.
                 return redirect(url_for(".done", draft_id=draft_id))
-            flash(error.message, "error")
-            return redirect(url_for("station.station", serial=again.station.serial))
+            return _taken_redirect(draft_id, error)
         except CommissioningError as error:
             db.session.rollback()
             flash(error.message, "error")
             return redirect(url_for(".step", draft_id=draft_id, step=Step.REVIEW.value))
         db.session.commit()
         return redirect(url_for(".done", draft_id=draft_id))
-    return _page(draft, Step.REVIEW, **_labels(draft))
-
-
-def _labels(draft: Commissioning) -> dict:
-    return {"rcd_types": RCD_TYPES[Region(draft.installer.region)], "networks": NETWORKS, "access": ACCESS}
+    return _page(draft, Step.REVIEW, **choice_labels(Region(draft.installer.region)))
 
 
 _STEPS = {Step.LOCATION: _location, Step.INSTALLATION: _installation, Step.PHOTOS: _photos, Step.REVIEW: _review}
@@ -312,6 +298,7 @@ def remove(draft_id: int, photo_id: int):
 
 
 def _taken_redirect(draft_id: int, error: CommissioningError):
+    """Someone else commissioned the station: the station page says so."""
     flash(error.message, "error")
     return redirect(url_for("station.station", serial=db.session.get(Commissioning, draft_id).station.serial))
 
@@ -340,5 +327,4 @@ def report(draft_id: int):
     stored = report_of(draft) if draft.status == CommissioningStatus.COMPLETED else None
     if stored is None:
         abort(404)
-    return Response(stored.pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{report_filename(draft)}"'})
+    return attachment(stored.pdf, "application/pdf", report_filename(draft))

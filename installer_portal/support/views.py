@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -37,6 +37,7 @@ from ..commissioning.services import (
     transfer_station,
 )
 from ..database import db, utcnow
+from ..downloads import attachment
 from ..extensions import configured_limit, limiter, login_manager
 from ..i18n import _
 from ..invitations.models import InstallerAccount
@@ -192,8 +193,7 @@ def commissioning_report(commissioning_id: int):
     stored = report_of(commissioning) if commissioning else None
     if stored is None:
         abort(404)
-    return Response(stored.pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{report_filename(commissioning)}"'})
+    return attachment(stored.pdf, "application/pdf", report_filename(commissioning))
 
 
 @bp.route("/stations/import", methods=["GET", "POST"])
@@ -231,9 +231,7 @@ def station_photo_check():
 @bp.route("/stations/<serial>/label.png")
 def station_label(serial: str):
     found = _station(serial)
-    response = Response(label_png(found), mimetype="image/png")
-    response.headers["Content-Disposition"] = f'attachment; filename="label-{_ascii(found.serial)}.png"'
-    return response
+    return attachment(label_png(found), "image/png", f"label-{found.serial}.png")
 
 
 @bp.route("/stations/labels.pdf")
@@ -245,13 +243,7 @@ def station_labels():
     if not chosen:
         flash(_("Choose at least one station."), "error")
         return redirect(url_for(".stations"))
-    response = Response(label_sheet_pdf(chosen, paper), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="station-labels-{paper}.pdf"'
-    return response
-
-
-def _ascii(text: str) -> str:
-    return "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "_" for ch in text)
+    return attachment(label_sheet_pdf(chosen, paper), "application/pdf", f"station-labels-{paper}.pdf")
 
 
 @bp.route("/audit")
