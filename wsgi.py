@@ -1,5 +1,5 @@
 """Entry point for gunicorn and the flask command: `gunicorn wsgi:app`, `flask --app wsgi …`."""
 
-from installer_portal import create_app
+from installer_portal.app import create_app
 
 app = create_app()

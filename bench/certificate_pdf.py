@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     from flask_migrate import upgrade
 
-    from installer_portal import create_app
-    from installer_portal.database import db, utcnow
+    from core.database import db, utcnow
+    from installer_portal.app import create_app
     from lms.certificates import add_months, new_certificate_number, render_certificate_pdf
     from lms.importer import import_courses
     from lms.models import Certificate, Course

@@ -22,7 +22,7 @@ PASSWORD = "violet kettle marches north"
 def main() -> None:
     from flask_migrate import upgrade
 
-    from installer_portal import create_app
+    from installer_portal.app import create_app
 
     os.environ.setdefault("SECRET_KEY", "bench-secret-key-bench-secret-key-123")
     workdir = Path(tempfile.mkdtemp())

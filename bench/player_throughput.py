@@ -42,10 +42,10 @@ def prepare(database: Path) -> tuple[str, list[str]]:
     """Migrate, import the course, create a learner who did every lesson, log in; returns (cookie, lesson paths)."""
     from flask_migrate import upgrade
 
-    from installer_portal import create_app
+    from core.database import db, utcnow
     from installer_portal.accounts.models import User
     from installer_portal.accounts.passwords import hash_password
-    from installer_portal.database import db, utcnow
+    from installer_portal.app import create_app
     from lms.importer import import_courses
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "RATELIMIT_ENABLED": False})

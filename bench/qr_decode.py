@@ -193,7 +193,7 @@ def main() -> None:
             pool.apply(make_blank, (folder,))
         making = time.perf_counter() - started
 
-        from installer_portal.commissioning.photos import decode_qr, open_photo
+        from core.photos import decode_qr, open_photo
 
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         times, failures, per_kind = [], [], defaultdict(Counter)

@@ -1,5 +1,4 @@
-"""Installer Portal: from electrician to certified EV-charger installer, and on to commissioning."""
+"""Installer Portal: from electrician to certified EV-charger installer, and on to commissioning.
 
-from .app import create_app
-
-__all__ = ["create_app"]
+The package exports nothing: the app is built by `installer_portal.app.create_app`.
+"""

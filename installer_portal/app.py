@@ -1,16 +1,17 @@
-"""The application factory: config, extensions, blueprints, error pages, CLI."""
+"""The application factory: config, extensions, blueprints, signal handlers, error pages, CLI."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from flask import Flask
+from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from core.i18n import LANGUAGES, _l, select_locale
+
 from . import config as config_module
-from . import errors, security
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
-from .i18n import LANGUAGES, _l, select_locale
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,17 +27,17 @@ def create_app(overrides: dict | None = None) -> Flask:
             raise config_module.UnsafeConfiguration(
                 "Refusing to start in production mode:\n  - " + "\n  - ".join(problems))
     if app.config["PROXY_HOPS"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=app.config["PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"],  # type: ignore[method-assign]
+                                x_proto=app.config["PROXY_HOPS"])
 
     _init_extensions(app)
     _register_blueprints(app)
-    errors.register(app)
-    security.register(app)
+    _connect_handlers()
     _register_template_helpers(app)
 
-    from . import cli
+    from .cli import register
 
-    cli.register(app)
+    register(app)
     return app
 
 
@@ -62,42 +63,42 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .account.views import bp as account
-    from .auth.views import bp as auth
-    from .installer.commissioning import station_bp as station
-    from .installer.views import bp as installer
-    from .installer.views import setup_bp as invitation
-    from .public.views import bp as public
-    from .support.views import bp as support
+    from .learning.handlers import init_app as init_learning
+    from .web import account, auth, error_pages, headers, installer, invitation, public, station, support
 
-    app.register_blueprint(public)
-    app.register_blueprint(auth)
-    app.register_blueprint(account)
-    app.register_blueprint(installer)
-    app.register_blueprint(invitation)
-    app.register_blueprint(station)
-    app.register_blueprint(support)
-    from .learning import init_app as init_learning
-
+    for audience in (public, auth, account, installer, invitation, station, support):
+        app.register_blueprint(audience.bp)
     init_learning(app)
     if app.debug or app.config.get("DEV_PAGES"):
-        from .dev.views import bp as dev
+        from .web import dev
 
-        app.register_blueprint(dev)
+        app.register_blueprint(dev.bp)
+    error_pages.register(app)
+    headers.register(app)
+
+
+def _connect_handlers() -> None:
+    """Receivers of the learning platform's signals, connected here rather than as a side effect of an import."""
+    from .invitations import handlers as invitations
+    from .learning import handlers as learning
+
+    invitations.connect()
+    learning.connect()
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from flask_babel import get_locale
-
-    from .accounts.regions import Region
+    from .accounts.models import Role
+    from .commissioning.models import CommissioningStatus
+    from .invitations.services import InvitationProblem
+    from .stations.models import StationStatus
 
     @app.context_processor
-    def inject_i18n():
+    def inject_i18n() -> dict:
         return {"LANGUAGES": LANGUAGES, "current_language": str(get_locale())}
 
-    @app.template_filter("region_label")
-    def region_label(code: str) -> str:
-        return Region(code).label
+    # Templates compare with enum members, never with their spelling.
+    app.jinja_env.globals.update(Role=Role, StationStatus=StationStatus, CommissioningStatus=CommissioningStatus,
+                                 InvitationProblem=InvitationProblem)
 
     @app.template_filter("country_name")
     def country_name(code: str | None) -> str:

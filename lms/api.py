@@ -1,7 +1,9 @@
 """What the rest of the application may use of the learning platform (Open edX's api.py rule).
 
 Learners are the application's users, passed in as objects with `id`, `display_name`, `region`
-and `locale` (see `Learner`); the platform stores only their ids.
+and `locale` (see `Learner`); the platform stores only their ids. Besides this module, the
+application listens to `lms.signals`, and imports `lms.models` in one place only: where Alembic
+collects the schema.
 """
 
 from __future__ import annotations
@@ -11,17 +13,18 @@ from typing import Protocol
 
 from sqlalchemy import Row, select
 
-from installer_portal.database import db, utcnow
+from core.database import db, utcnow
 
-from .certificates import certificate_by_number, certificate_pdf, revoke_certificate, send_expiry_reminders
+from .certificates import certificate_by_number, revoke_certificate, send_expiry_reminders
+from .cli import lms_cli as cli
 from .errors import LearningError
-from .importer import CourseImportError, import_courses
 from .models import Certificate, CertificateStatus, Course, Enrollment, QuizAttempt
+from .views import init_app
 
 __all__ = [
-    "Certificate", "CertificateStatus", "Course", "CourseImportError", "Learner", "LearningError",
-    "certificate_by_number", "certificate_pdf", "certificates_of", "course_title", "enrollments_of",
-    "import_courses", "quiz_attempts_of", "revoke_certificate", "send_expiry_reminders", "valid_certificate",
+    "Certificate", "CertificateStatus", "Course", "Learner", "LearningError", "certificate_by_number",
+    "certificates_of", "cli", "course_title", "enrollments_of", "init_app", "quiz_attempts_of",
+    "revoke_certificate", "send_expiry_reminders", "valid_certificate",
 ]
 
 

@@ -2,35 +2,31 @@
 
 from __future__ import annotations
 
-import base64
-import io
 import secrets
 from calendar import monthrange
 from datetime import datetime, timedelta
 
-import qrcode
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from installer_portal.database import db
-from installer_portal.i18n import _
-from installer_portal.pdf import render_pdf
-from installer_portal.urls import external_url
+from core.database import db
+from core.i18n import _
+from core.pdf import data_uri, render_pdf
+from core.qr import qr_png
+from core.urls import external_url
 
 from . import signals
-from .errors import LearningError
-from .models import Certificate, CertificatePdf, CertificateRevocation, Course, QuizAttempt
+from .errors import INVALID, LearningError
+from .models import Certificate, CertificatePdf, CertificateRevocation, CertificateStatus, Course, QuizAttempt
 
 #: Reminder mails go out this many days before expiry, each once.
 REMINDER_DAYS = (60, 14)
 #: No 0/O, 1/I/L or U: easy to read aloud and to type from paper. 12 characters hold 60 bits.
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 _NUMBER_LENGTH = 12
-#: Regions whose paper is US Letter; everyone else gets A4.
-LETTER_REGIONS = frozenset({"na"})
 
 
 def new_certificate_number() -> str:
@@ -59,7 +55,7 @@ def issue_certificate(user_id: int, holder_name: str, region: str, course: Cours
     One certificate per attempt (unique attempt_id), whatever the number of submits.
     """
     start = now
-    if previous is not None and previous.status(now) == "valid" and previous.expires_at is not None:
+    if previous is not None and previous.status(now) == CertificateStatus.VALID and previous.expires_at is not None:
         start = max(now, previous.expires_at)
     certificate = Certificate(
         number=new_certificate_number(), user_id=user_id, course_id=course.id, attempt_id=attempt.id,
@@ -82,7 +78,7 @@ def revoke_certificate(certificate: Certificate, *, revoked_by_id: int | None, r
     """
     reason = reason.strip()
     if not reason:
-        raise LearningError(_("Give a reason for revoking the certificate."), status=422)
+        raise LearningError(_("Give a reason for revoking the certificate."), code=INVALID)
     if certificate.revocation is not None:
         raise LearningError(_("This certificate has already been revoked."))
     try:
@@ -126,24 +122,17 @@ def send_expiry_reminders(now: datetime) -> int:
     return sent
 
 
-def qr_png(url: str) -> bytes:
-    image = qrcode.make(url, box_size=8, border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def render_certificate_pdf(certificate: Certificate, locale: str) -> bytes:
     """Render the certificate with WeasyPrint in `locale` (slow: call certificate_pdf, which stores it)."""
     course = certificate.course
     language = locale if locale in course.languages else course.languages[0]
     verify_url = external_url("verify.certificate", number=certificate.number)
-    qr = "data:image/png;base64," + base64.b64encode(qr_png(verify_url)).decode()
+    qr = data_uri(qr_png(verify_url, box_size=8, border=2), "image/png")
     with force_locale(locale):
         html = render_template("pdf/certificate.html", certificate=certificate, locale=locale,
                                course_title=course.title[language], course_language=language,
                                verify_url=verify_url, qr=qr,
-                               page_size="letter" if certificate.region in LETTER_REGIONS else "A4")
+                               page_size=current_app.extensions["lms"]["paper_size"](certificate.region))
     return render_pdf(html)
 
 

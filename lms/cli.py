@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from installer_portal.database import db, utcnow
+from core.database import db, utcnow
 
 from .certificates import send_expiry_reminders
 from .importer import CourseImportError, import_courses

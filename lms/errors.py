@@ -1,11 +1,14 @@
-"""The error a learning rule raises when it says no."""
+"""The refusal a learning rule raises when it says no."""
+
+from __future__ import annotations
+
+from core.errors import Refusal
+
+#: Codes a learning refusal may carry; the views answer them with these HTTP statuses (anything else: 409).
+NOT_FOUND = "not_found"
+INVALID = "invalid"
 
 
-class LearningError(Exception):
-    """A rule refused; `message` is translated and can be shown to the learner as it is."""
-
-    def __init__(self, message: str, status: int = 409):
-        super().__init__(message)
-        self.message = message
-        #: The HTTP status a view answers with.
-        self.status = status
+class LearningError(Refusal):
+    """A learning rule refused. `code` is NOT_FOUND (no such thing for this learner), INVALID (the request
+    does not fit: malformed answers or video reports) or None (a conflict with where the learner is)."""

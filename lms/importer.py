@@ -18,12 +18,14 @@ from typing import Any
 import markdown
 from sqlalchemy import select
 
-from installer_portal.database import db, utcnow
-from installer_portal.i18n import LANGUAGES
+from core.database import db, utcnow
+from core.i18n import LANGUAGES
 
 from .models import Course, CourseModule, Lesson, Media, Question, QuestionKind
 
-MEDIA_URL_PREFIX = "/learn/media/"
+#: How stored lessons refer to media: media:<sha256>.<extension>, turned into a URL when a page is rendered,
+#: so the stored text does not depend on where the application mounts its routes.
+MEDIA_SCHEME = "media:"
 MEDIA_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".webp": "image/webp", ".webm": "video/webm", ".mp4": "video/mp4"}
 VIDEO_SUFFIXES = {".webm", ".mp4"}
@@ -311,7 +313,7 @@ class _Reader:
         return specs
 
     def _media_url(self, reference: str, where: Path) -> str | None:
-        """Read a media file once, store it by content hash and return the URL lessons use for it."""
+        """Read a media file once, store it by content hash and return the reference lessons use for it."""
         if reference in self.media_urls:
             return self.media_urls[reference]
         path = (self.folder / reference).resolve()
@@ -330,7 +332,7 @@ class _Reader:
         digest = hashlib.sha256(data).hexdigest()
         self.hasher.update(digest.encode())
         self.media[digest] = (MEDIA_TYPES[suffix], data)
-        url = f"{MEDIA_URL_PREFIX}{digest}{suffix}"
+        url = f"{MEDIA_SCHEME}{digest}{suffix}"
         self.media_urls[reference] = url
         return url
 

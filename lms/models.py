@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from installer_portal.database import db, utcnow
-from installer_portal.i18n import _l
+from core.database import db, enum_type, utcnow
+from core.enums import LabelledEnum
+from core.i18n import _l
 
 #: Text in several languages: {"en": "...", "nl": "..."}.
 Translated = dict[str, Any]
@@ -83,7 +84,7 @@ class Lesson(db.Model):
     title: Mapped[Translated] = mapped_column(JSON)
     #: HTML rendered from the Markdown at import, per language.
     body: Mapped[Translated] = deferred(mapped_column(JSON, nullable=False))
-    #: The URL path of the video, for video lessons.
+    #: The stored video of a video lesson, as a media reference (media:<sha256>.<extension>).
     video_url: Mapped[str | None] = mapped_column(String(200))
     duration_seconds: Mapped[float | None]
     required: Mapped[bool] = mapped_column(default=True)
@@ -116,7 +117,7 @@ class Question(db.Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("lms_courses.id"))
     key: Mapped[str] = mapped_column(String(80))
     position: Mapped[int]
-    kind: Mapped[QuestionKind] = mapped_column(String(10))
+    kind: Mapped[QuestionKind] = mapped_column(enum_type(QuestionKind, name="kind", length=10))
     #: The key of the lesson to review when the answer is wrong.
     review_lesson_key: Mapped[str] = mapped_column(String(80))
     prompt: Mapped[Translated] = mapped_column(JSON)
@@ -208,24 +209,13 @@ class QuizAttempt(db.Model):
     review: Mapped[list[str] | None] = mapped_column(JSON)
 
 
-class CertificateStatus(StrEnum):
+class CertificateStatus(LabelledEnum):
     """`valid`: issued, not expired, not revoked. `expired`: past its expiry date.
     `revoked`: withdrawn by staff (see CertificateRevocation); revocation wins over expiry."""
 
-    VALID = "valid"
-    EXPIRED = "expired"
-    REVOKED = "revoked"
-
-    @property
-    def label(self) -> str:
-        return str(_CERTIFICATE_STATUS_LABELS[self])
-
-
-_CERTIFICATE_STATUS_LABELS = {
-    CertificateStatus.VALID: _l("Valid"),
-    CertificateStatus.EXPIRED: _l("Expired"),
-    CertificateStatus.REVOKED: _l("Revoked"),
-}
+    VALID = "valid", _l("Valid")
+    EXPIRED = "expired", _l("Expired")
+    REVOKED = "revoked", _l("Revoked")
 
 
 class Certificate(db.Model):

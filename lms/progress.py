@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from flask_babel import format_percent
 from sqlalchemy import bindparam, select, update
 
-from installer_portal.database import db, get_or_create
-from installer_portal.i18n import _, _l
+from core.database import db, get_or_create
+from core.enums import LabelledEnum
+from core.i18n import _, _l
 
-from .errors import LearningError
+from .errors import INVALID, NOT_FOUND, LearningError
 from .models import Certificate, CertificateStatus, Course, CourseModule, Enrollment, Lesson, LessonProgress
 
 #: Share of a video that counts as watched.
@@ -33,7 +33,7 @@ MAX_RANGES = 100
 RENEWAL_WINDOW = timedelta(days=60)
 
 
-class CourseStatus(StrEnum):
+class CourseStatus(LabelledEnum):
     """A learner's status in a course, as the catalog shows it.
 
     `not_started`: never opened. `in_progress`: opened, quiz not passed. `completed`: passed a course
@@ -41,28 +41,13 @@ class CourseStatus(StrEnum):
     expires within 60 days. `expired`: the latest certificate expired. `revoked`: staff revoked it.
     """
 
-    NOT_STARTED = "not_started"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    CERTIFIED = "certified"
-    EXPIRING = "expiring"
-    EXPIRED = "expired"
-    REVOKED = "revoked"
-
-    @property
-    def label(self) -> str:
-        return str(_STATUS_LABELS[self])
-
-
-_STATUS_LABELS = {
-    CourseStatus.NOT_STARTED: _l("Not started"),
-    CourseStatus.IN_PROGRESS: _l("In progress"),
-    CourseStatus.COMPLETED: _l("Completed"),
-    CourseStatus.CERTIFIED: _l("Certified"),
-    CourseStatus.EXPIRING: _l("Certificate expires soon"),
-    CourseStatus.EXPIRED: _l("Certificate expired"),
-    CourseStatus.REVOKED: _l("Certificate revoked"),
-}
+    NOT_STARTED = "not_started", _l("Not started")
+    IN_PROGRESS = "in_progress", _l("In progress")
+    COMPLETED = "completed", _l("Completed")
+    CERTIFIED = "certified", _l("Certified")
+    EXPIRING = "expiring", _l("Certificate expires soon")
+    EXPIRED = "expired", _l("Certificate expired")
+    REVOKED = "revoked", _l("Certificate revoked")
 
 
 @dataclass(frozen=True)
@@ -177,7 +162,7 @@ class CourseState:
         for state in self.lessons:
             if state.lesson.key == key:
                 return state
-        raise LearningError(_("This lesson is not part of this course."), status=404)
+        raise LearningError(_("This lesson is not part of this course."), code=NOT_FOUND)
 
     @property
     def required_done(self) -> bool:
@@ -364,7 +349,7 @@ def parse_ranges(raw: object, duration: float) -> list[list[float]]:
 
     :raises LearningError: not a list of [start, end] number pairs inside the video.
     """
-    invalid = LearningError(_("We could not record what you watched. Reload the page and try again."), status=422)
+    invalid = LearningError(_("We could not record what you watched. Reload the page and try again."), code=INVALID)
     if not isinstance(raw, list) or len(raw) > MAX_RANGES:
         raise invalid
     ranges = []
@@ -389,7 +374,7 @@ def report_watched(user_id: int, state: CourseState, key: str, raw_ranges: objec
     lesson_state = state.lesson(key)
     lesson = lesson_state.lesson
     if not lesson.is_video:
-        raise LearningError(_("This lesson has no video."), status=422)
+        raise LearningError(_("This lesson has no video."), code=INVALID)
     if not lesson_state.reachable or lesson_state.progress is None:
         raise LearningError(_("Open the lesson before you watch its video."))
     progress = lesson_state.progress
@@ -401,7 +386,7 @@ def report_watched(user_id: int, state: CourseState, key: str, raw_ranges: objec
     elapsed = max((state.now - since).total_seconds(), 0.0)
     if gain > elapsed * MAX_PLAYBACK_RATE + REPORT_SLACK_SECONDS:
         raise LearningError(_("Only the parts of the video you have watched count. Watch the video and try again."),
-                            status=422)
+                            code=INVALID)
     progress.watched = merged
     progress.reported_at = state.now
     if progress.completed_at is None and covered_seconds(merged) >= VIDEO_COMPLETE_SHARE * lesson.duration_seconds:

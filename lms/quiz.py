@@ -15,13 +15,13 @@ from flask_babel import format_datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from installer_portal.database import db, get_or_create
-from installer_portal.i18n import _, ngettext
+from core.database import db, get_or_create
+from core.i18n import _, ngettext
 
 from . import signals
 from .certificates import issue_certificate
-from .errors import LearningError
-from .models import Certificate, Enrollment, Question, QuestionKind, QuizAttempt
+from .errors import INVALID, NOT_FOUND, LearningError
+from .models import Certificate, CertificateStatus, Enrollment, Question, QuestionKind, QuizAttempt
 from .progress import RENEWAL_WINDOW, CourseState
 
 _random = secrets.SystemRandom()
@@ -48,8 +48,8 @@ def quiz_blockers(state: CourseState, attempts: list[QuizAttempt]) -> list[str]:
     if not state.required_done:
         reasons.append(_("Complete every required lesson before you take the quiz."))
     certificate = state.certificate
-    if certificate is not None and state.certificate_status == "valid" and certificate.expires_at is not None \
-            and certificate.expires_at - state.now > RENEWAL_WINDOW:
+    if certificate is not None and state.certificate_status == CertificateStatus.VALID \
+            and certificate.expires_at is not None and certificate.expires_at - state.now > RENEWAL_WINDOW:
         reasons.append(_("You are certified until %(date)s. You can renew your certificate from %(renew)s.",
                          date=format_datetime(certificate.expires_at, "medium"),
                          renew=format_datetime(certificate.expires_at - RENEWAL_WINDOW, "medium")))
@@ -144,7 +144,7 @@ def parse_answers(attempt: QuizAttempt, questions: list[Question], form: dict[st
     by_id = {q.id: q for q in questions}
     answers: dict[int, set[int]] = {}
     mismatch = LearningError(_("These answers do not belong to your current quiz. Open the quiz again and answer "
-                               "the questions shown."), status=422)
+                               "the questions shown."), code=INVALID)
     for name, values in form.items():
         if not name.startswith("q"):
             continue
@@ -163,7 +163,7 @@ def parse_answers(attempt: QuizAttempt, questions: list[Question], form: dict[st
     if missing:
         raise LearningError(ngettext("%(num)d question has no answer yet. Answer every question, then submit.",
                                      "%(num)d questions have no answer yet. Answer every question, then submit.",
-                                     missing), status=422)
+                                     missing), code=INVALID)
     return answers
 
 
@@ -184,7 +184,7 @@ def submit_attempt(user_id: int, holder_name: str, region: str, state: CourseSta
     attempt = db.session.scalar(select(QuizAttempt).where(
         QuizAttempt.user_id == user_id, QuizAttempt.course_id == state.course.id, QuizAttempt.number == number))
     if attempt is None:
-        raise LearningError(_("This quiz attempt does not exist. Open the quiz again."), status=404)
+        raise LearningError(_("This quiz attempt does not exist. Open the quiz again."), code=NOT_FOUND)
     if attempt.submitted_at is not None:
         return Submission(attempt=attempt, recorded=False)
     questions = questions_of(attempt)

@@ -6,6 +6,7 @@ before every route of the "learn" blueprint.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from flask import (
@@ -25,16 +26,17 @@ from flask_babel import format_percent, get_locale
 from flask_login import current_user
 from sqlalchemy import bindparam, func, select
 
-from installer_portal.database import begin_writing, db, utcnow
-from installer_portal.downloads import attachment
-from installer_portal.i18n import _
+from core.database import begin_writing, db, utcnow
+from core.downloads import attachment, cache_forever
+from core.i18n import _
 
 from . import quiz as quiz_rules
 from .certificates import certificate_by_number, certificate_pdf
-from .errors import LearningError
-from .models import Certificate, Course, Lesson, Media, Question, QuizAttempt
+from .errors import INVALID, NOT_FOUND, LearningError
+from .models import Certificate, CertificateStatus, Course, Lesson, Media, Question, QuestionKind, QuizAttempt
 from .progress import (
     CourseState,
+    CourseStatus,
     complete_lesson,
     learner_course_state,
     lesson_body,
@@ -48,14 +50,26 @@ bp = Blueprint("learn", __name__, url_prefix="/learn")
 verify_bp = Blueprint("verify", __name__, url_prefix="/verify")
 
 
-def init_app(app: Flask, *, access_check: Callable[[], Response | None]) -> None:
-    app.extensions["lms"] = {"access_check": access_check}
+#: HTTP statuses of refusals, by their code; any other refusal conflicts with where the learner is.
+_STATUSES = {NOT_FOUND: 404, INVALID: 422}
+#: A lesson's reference to stored media, as the importer writes it: media:<sha256>.<extension>.
+_MEDIA_REFERENCE = re.compile(r"media:([0-9a-f]{64})\.([a-z0-9]+)")
+
+
+def init_app(app: Flask, *, access_check: Callable[[], Response | None], paper_size: Callable[[str], str]) -> None:
+    """Register the pages. `access_check` runs before every learner page (who may learn is the application's
+    decision); `paper_size` gives the CSS page size of a certificate from the region it was issued in."""
+    app.extensions["lms"] = {"access_check": access_check, "paper_size": paper_size}
     app.register_blueprint(bp)
     app.register_blueprint(verify_bp)
     app.add_template_filter(translated)
     app.add_template_filter(lambda value: format_percent(value / 100), "percent")
     app.add_template_filter(lambda share: format_percent(share), "share")
     app.add_template_global(content_language)
+    app.add_template_global(media_url)
+    # The learning pages compare with enum members, never with their spelling.
+    app.jinja_env.globals.update(CertificateStatus=CertificateStatus, CourseStatus=CourseStatus,
+                                 QuestionKind=QuestionKind)
 
 
 @bp.before_request
@@ -73,6 +87,20 @@ def content_language(course: Course) -> str:
 
 def translated(texts: dict, course: Course):
     return texts.get(content_language(course)) or texts.get(course.languages[0], "")
+
+
+def media_url(reference: str) -> str:
+    """The URL of a stored image or video a lesson refers to (the route decides it, not the stored text)."""
+    found = _MEDIA_REFERENCE.fullmatch(reference)
+    return url_for("learn.media", sha256=found[1], extension=found[2]) if found else reference
+
+
+def with_media_urls(html: str) -> str:
+    return _MEDIA_REFERENCE.sub(lambda found: media_url(found[0]), html)
+
+
+def _status(error: LearningError) -> int:
+    return _STATUSES.get(error.code or "", 409)
 
 
 def _wants_json() -> bool:
@@ -101,8 +129,8 @@ def _state(course: Course) -> CourseState:
 def _refused(error: LearningError, fallback: str):
     db.session.rollback()
     if _wants_json():
-        return jsonify(error=error.message), error.status
-    if error.status == 404:
+        return jsonify(error=error.message), _status(error)
+    if error.code == NOT_FOUND:
         abort(404)
     flash(error.message, "error")
     return redirect(fallback)
@@ -153,7 +181,7 @@ def lesson(slug: str, key: str):
     lesson_row = current.lesson
     page = render_template(
         "learn/player.html", state=state, current=current, language=language,
-        body=lesson_body(state.course, lesson_row, language),
+        body=with_media_urls(lesson_body(state.course, lesson_row, language)),
         previous=state.previous_before(key), following=state.next_after(key),
         watched=watched_share(current.progress, lesson_row.duration_seconds))
     visit = (current_user.id, state.course.id, lesson_row.id, lesson_row.version, state.now,
@@ -188,7 +216,7 @@ def watched(slug: str, key: str):
         progress = report_watched(current_user.id, state, key, payload.get("ranges"))
     except LearningError as error:
         db.session.rollback()
-        return jsonify(error=error.message), error.status
+        return jsonify(error=error.message), _status(error)
     db.session.commit()
     lesson_row = state.lesson(key).lesson
     return jsonify(complete=progress.completed_at is not None,
@@ -229,7 +257,7 @@ def attempt(slug: str, number: int):
                 request.form.to_dict(flat=False))
         except LearningError as error:
             db.session.rollback()
-            if error.status == 404:
+            if error.code == NOT_FOUND:
                 abort(404)
             flash(error.message, "error")
             return _attempt_page(state, number, chosen=request.form.to_dict(flat=False), status=422)
@@ -280,9 +308,7 @@ def media(sha256: str, extension: str):
         abort(404)
     response = Response(row.data, mimetype=row.content_type)
     response.set_etag(sha256)
-    response.cache_control.private = True
-    response.cache_control.max_age = 31536000
-    response.cache_control.immutable = True
+    cache_forever(response)
     if row.content_type == "image/svg+xml":
         response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response.make_conditional(request, accept_ranges=True, complete_length=row.size)

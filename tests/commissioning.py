@@ -9,10 +9,11 @@ import qrcode
 from PIL import Image, ImageDraw, ImageFilter
 from sqlalchemy import select
 
-from installer_portal.commissioning.models import Commissioning, Station
-from installer_portal.commissioning.registry import import_stations
-from installer_portal.database import db
-from installer_portal.mail.models import OutboxMessage
+from core.database import db
+from core.mail.models import OutboxMessage
+from installer_portal.commissioning.models import Commissioning
+from installer_portal.stations.models import Station
+from installer_portal.stations.registry import import_stations
 from tests.helpers import log_in, make_user
 from tests.learning import answers, finish_lessons, import_test_course, start_attempt, submit
 

@@ -19,10 +19,10 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 from sqlalchemy import text
 
-from installer_portal import create_app
-from installer_portal.database import db
+from core.database import db
+from core.mail.services import SMTPTransport, deliver_pending
+from installer_portal.app import create_app
 from installer_portal.extensions import limiter
-from installer_portal.mail.services import SMTPTransport, deliver_pending
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-for-tests")
 os.environ.pop("PORTAL_ENV", None)

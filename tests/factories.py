@@ -7,10 +7,10 @@ from functools import cache
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
+from core.database import db, utcnow
 from installer_portal.accounts.models import Role, RoleGrant, User
 from installer_portal.accounts.passwords import hash_password
-from installer_portal.accounts.regions import Region
-from installer_portal.database import db, utcnow
+from installer_portal.markets import Region
 
 PASSWORD = "correct horse battery staple"
 

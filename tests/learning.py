@@ -9,7 +9,7 @@ from pathlib import Path
 import time_machine
 from sqlalchemy import select
 
-from installer_portal.database import db, utcnow
+from core.database import db, utcnow
 from lms.importer import import_courses
 from lms.models import Course, Question, QuizAttempt
 from tests.conftest import csrf_token

@@ -15,10 +15,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 
-from ..forms import PortalForm
-from ..i18n import LANGUAGES, _l
+from core.forms import Form
+from core.i18n import LANGUAGES, _l
+
+from ..markets import Region, country_choices
 from . import passwords
-from .regions import Region, country_choices
 from .services import AccountError, normalize_email, normalize_mobile
 
 _REQUIRED = _l("This field is required.")
@@ -57,7 +58,7 @@ def _new_password_fields():
     return password, confirm
 
 
-class SignUpForm(PortalForm):
+class SignUpForm(Form):
     region = RadioField(_l("Where do you install?"), choices=[], validators=[InputRequired(_l("Choose your region."))])
     email = _email_field()
     password, confirm_password = _new_password_fields()
@@ -70,7 +71,7 @@ class SignUpForm(PortalForm):
         self.region.choices = [SelectChoice(region.value, region.label) for region in Region]
 
 
-class LoginForm(PortalForm):
+class LoginForm(Form):
     email = EmailField(_l("Email address"), validators=[DataRequired(_REQUIRED), Length(max=254)],
                        render_kw={"autocomplete": "username", "inputmode": "email", "spellcheck": "false"})
     password = PasswordField(_l("Password"), validators=[InputRequired(_REQUIRED)],
@@ -78,23 +79,23 @@ class LoginForm(PortalForm):
     remember = BooleanField(_l("Keep me logged in on this device for 14 days"))
 
 
-class EmailForm(PortalForm):
+class EmailForm(Form):
     """One email field: resend the confirmation link, or ask for a reset link."""
 
     email = _email_field()
 
 
-class ResetPasswordForm(PortalForm):
+class ResetPasswordForm(Form):
     password, confirm_password = _new_password_fields()
 
 
-class ChangePasswordForm(PortalForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[InputRequired(_REQUIRED)],
                                      render_kw={"autocomplete": "current-password"})
     password, confirm_password = _new_password_fields()
 
 
-class ProfileForm(PortalForm):
+class ProfileForm(Form):
     first_name = StringField(_l("First name"), validators=[DataRequired(_REQUIRED), Length(max=100)],
                              render_kw={"autocomplete": "given-name"})
     last_name = StringField(_l("Last name"), validators=[DataRequired(_REQUIRED), Length(max=100)],

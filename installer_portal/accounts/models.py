@@ -8,12 +8,14 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import db, utcnow
-from ..i18n import _l
-from .regions import Region
+from core.database import db, enum_type, utcnow
+from core.enums import LabelledEnum
+from core.i18n import _l
+
+from ..markets import Region
 
 
-class Role(StrEnum):
+class Role(LabelledEnum):
     """What a person may do. Everyone is a learner; the others are granted.
 
     - ``learner``: signs up, completes the profile, takes courses.
@@ -22,22 +24,10 @@ class Role(StrEnum):
     - ``admin``: support plus administration of the portal.
     """
 
-    LEARNER = "learner"
-    INSTALLER = "installer"
-    SUPPORT = "support"
-    ADMIN = "admin"
-
-    @property
-    def label(self) -> str:
-        return str(_ROLE_LABELS[self])
-
-
-_ROLE_LABELS = {
-    Role.LEARNER: _l("Learner"),
-    Role.INSTALLER: _l("Installer"),
-    Role.SUPPORT: _l("Support staff member"),
-    Role.ADMIN: _l("Administrator"),
-}
+    LEARNER = "learner", _l("Learner")
+    INSTALLER = "installer", _l("Installer")
+    SUPPORT = "support", _l("Support staff member")
+    ADMIN = "admin", _l("Administrator")
 
 #: Roles that open the support console.
 STAFF_ROLES = frozenset({Role.SUPPORT, Role.ADMIN})
@@ -55,7 +45,7 @@ class User(db.Model):
     #: Normalized by email-validator and lower-cased; unique case-insensitively.
     email: Mapped[str] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(255))
-    region: Mapped[Region] = mapped_column(String(8))
+    region: Mapped[Region] = mapped_column(enum_type(Region, name="region", length=8))
     #: Preferred language for pages and emails: one of i18n.LANGUAGES.
     locale: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -92,7 +82,7 @@ class User(db.Model):
 
     @property
     def roles(self) -> set[Role]:
-        return {Role.LEARNER} | {Role(grant.role) for grant in self.role_grants}
+        return {Role.LEARNER} | {grant.role for grant in self.role_grants}
 
     def has_role(self, *roles: Role) -> bool:
         return bool(self.roles & set(roles))
@@ -131,7 +121,7 @@ class RoleGrant(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    role: Mapped[Role] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(enum_type(Role, name="role", length=20))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Staff member who granted it; None for the CLI and automatic grants.
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -180,7 +170,7 @@ class OneTimeToken(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    purpose: Mapped[TokenPurpose] = mapped_column(String(32))
+    purpose: Mapped[TokenPurpose] = mapped_column(enum_type(TokenPurpose, name="purpose", length=32))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     #: The address the link was mailed to.
     email: Mapped[str] = mapped_column(String(254))

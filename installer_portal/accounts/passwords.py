@@ -12,7 +12,7 @@ from flask import current_app
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from ..i18n import _
+from core.i18n import _
 
 MIN_LENGTH = 12
 #: Far above what any password manager generates; it bounds the hashing work a request can cause.

@@ -15,14 +15,16 @@ from flask import current_app
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..database import db, utcnow
-from ..i18n import LANGUAGES, _
-from ..mail.models import OutboxMessage
-from ..mail.services import queue_mail
-from ..urls import external_url
+from core.database import db, utcnow
+from core.errors import Refusal
+from core.i18n import LANGUAGES, _
+from core.mail.models import OutboxMessage
+from core.mail.services import queue_mail
+from core.urls import external_url
+
+from ..markets import Region
 from . import passwords
 from .models import LoginSession, OneTimeToken, Role, RoleGrant, TokenPurpose, User
-from .regions import Region
 from .tokens import (
     TokenError,
     TokenProblem,
@@ -34,13 +36,8 @@ from .tokens import (
 )
 
 
-class AccountError(Exception):
-    """A rule said no; the message is translated and safe to show."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class AccountError(Refusal):
+    """An account rule said no."""
 
 
 # Emails ---------------------------------------------------------------------------------------
@@ -305,7 +302,7 @@ def update_profile(user: User, *, first_name: str, last_name: str, phone: str, c
     first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
     if not first_name or not last_name:
         raise AccountError(_("Enter your first and last name."), "first_name" if not first_name else "last_name")
-    if country not in Region(user.region).countries:
+    if country not in user.region.countries:
         raise AccountError(_("Choose a country in your region."), "country")
     if locale not in LANGUAGES:
         raise AccountError(_("Choose one of the languages offered."), "locale")
@@ -323,20 +320,61 @@ def set_language(user: User, locale: str) -> None:
         user.locale = locale
 
 
+# Roles ----------------------------------------------------------------------------------------
+
+
+def grant_role(user: User, role: Role, *, by: User | None = None) -> RoleGrant:
+    """Give `user` a role (the unique key makes a second grant of the same role fail, not duplicate).
+
+    :raises AccountError: the person holds the role already.
+    """
+    if role in {grant.role for grant in user.role_grants}:
+        raise AccountError(_("This person already has this role."))
+    grant = RoleGrant(user_id=user.id, role=role, granted_by_id=by.id if by else None)
+    db.session.add(grant)
+    db.session.flush()
+    db.session.expire(user, ["role_grants"])
+    return grant
+
+
+def revoke_role(user: User, role: Role) -> None:
+    """Take a role away; what the person did with it (installer account, stations) stays.
+
+    :raises AccountError: the person does not hold the role.
+    """
+    removed = db.session.execute(delete(RoleGrant).where(RoleGrant.user_id == user.id, RoleGrant.role == role)
+                                 .execution_options(synchronize_session=False)).rowcount
+    if removed != 1:
+        raise AccountError(_("This person does not have this role."))
+    db.session.expire(user, ["role_grants"])
+
+
 # Staff ----------------------------------------------------------------------------------------
 
 
-def create_staff(email: str, password: str, role: Role, region: Region = Region.EUROPE) -> User:
-    """Create a confirmed staff account (from the CLI)."""
-    if role not in (Role.SUPPORT, Role.ADMIN):
-        raise AccountError(_("Staff accounts have the role support or admin."))
+def create_confirmed_user(email: str, password: str, region: Region, locale: str = "en") -> User:
+    """An account an operator creates (from the CLI): no confirmation mail, the address taken as confirmed.
+
+    :raises AccountError: the address is invalid or taken, or the password is not acceptable.
+    """
     address = normalize_email(email)
     if find_user(address) is not None:
         raise AccountError(_("An account with this email address already exists."), "email")
     _require_acceptable_password(password, (address.partition("@")[0],))
-    user = User(email=address, password_hash=passwords.hash_password(password), region=region, locale="en",
-                email_confirmed_at=utcnow())
-    user.role_grants.append(RoleGrant(role=role))
+    user = User(email=address, password_hash=passwords.hash_password(password), region=region,
+                locale=locale if locale in LANGUAGES else "en", email_confirmed_at=utcnow())
     db.session.add(user)
     db.session.flush()
+    return user
+
+
+def create_staff(email: str, password: str, role: Role, region: Region = Region.EUROPE) -> User:
+    """Create a confirmed staff account (from the CLI).
+
+    :raises AccountError: not a staff role, or as `create_confirmed_user`.
+    """
+    if role not in (Role.SUPPORT, Role.ADMIN):
+        raise AccountError(_("Staff accounts have the role support or admin."))
+    user = create_confirmed_user(email, password, region)
+    grant_role(user, role)
     return user

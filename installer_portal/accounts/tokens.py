@@ -5,19 +5,21 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
-from enum import StrEnum
 
 from sqlalchemy import select, update
 
-from ..database import db, utcnow
-from ..i18n import _l
+from core.database import db, utcnow
+from core.enums import LabelledEnum
+from core.errors import ProblemRefusal
+from core.i18n import _l
+
 from .models import OneTimeToken, TokenPurpose, User
 
 #: Longer strings are never tokens of ours; they are rejected before any hashing or lookup.
 MAX_TOKEN_LENGTH = 128
 
 
-class TokenProblem(StrEnum):
+class TokenProblem(LabelledEnum):
     """Why a link did not work.
 
     - ``invalid``: no such token (mistyped, truncated, tampered with).
@@ -26,35 +28,18 @@ class TokenProblem(StrEnum):
     - ``superseded``: a newer link was sent, or the password changed since.
     """
 
-    INVALID = "invalid"
-    EXPIRED = "expired"
-    USED = "used"
-    SUPERSEDED = "superseded"
-
-    @property
-    def message(self) -> str:
-        return str(_TOKEN_MESSAGES[self])
+    INVALID = "invalid", _l("This link is not valid. It may have been copied incompletely.")
+    EXPIRED = "expired", _l("This link has expired.")
+    USED = "used", _l("This link has already been used.")
+    SUPERSEDED = "superseded", _l("This link has been replaced by a newer one. Use the link in the latest email.")
 
 
-class TokenError(Exception):
-    """A link that cannot be used; `problem` says why and `token` is the row when one exists."""
+class TokenError(ProblemRefusal):
+    """A link that cannot be used; `token` is the row when one exists."""
 
-    def __init__(self, problem: TokenProblem, token: OneTimeToken | None = None):
-        super().__init__(problem.value)
-        self.problem = problem
+    def __init__(self, problem: TokenProblem, token: OneTimeToken | None = None) -> None:
+        super().__init__(problem)
         self.token = token
-
-    @property
-    def message(self) -> str:
-        return self.problem.message
-
-
-_TOKEN_MESSAGES = {
-    TokenProblem.INVALID: _l("This link is not valid. It may have been copied incompletely."),
-    TokenProblem.EXPIRED: _l("This link has expired."),
-    TokenProblem.USED: _l("This link has already been used."),
-    TokenProblem.SUPERSEDED: _l("This link has been replaced by a newer one. Use the link in the latest email."),
-}
 
 
 def hash_token(raw: str) -> str:

@@ -1,4 +1,4 @@
-"""Forms for finding a station and for the commissioning wizard's steps."""
+"""Forms of the commissioning wizard's steps."""
 
 from __future__ import annotations
 
@@ -10,36 +10,21 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import TextInput
 
-from ..accounts.regions import Region, country_choices
-from ..forms import PortalForm
-from ..i18n import _l
-from .models import PhotoKind
-from .services import ACCESS, EARTHING_SYSTEMS, NETWORKS, RCD_TYPES
+from core.forms import REQUIRED, Form
+from core.i18n import _l
 
-_REQUIRED = _l("This field is required.")
+from ..markets import Region, country_choices
+from .models import PhotoKind
+from .rules import ACCESS, EARTHING_SYSTEMS, MIN_CURRENT_A, NETWORKS, RCD_TYPES
 
 
 def _choices(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in labels.items()]
 
 _WHOLE_AMPS = _l("Give a whole number of amperes.")
-
-
-class MacForm(PortalForm):
-    mac = StringField(_l("MAC address"), validators=[DataRequired(_REQUIRED), Length(max=40)],
-                      description=_l("On the station's label, e.g. 00:1A:2B:3C:4D:5E."),
-                      render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"})
-
-
-class CodeForm(PortalForm):
-    """What the in-page scanner read from a QR code."""
-
-    code = HiddenField(validators=[DataRequired(_REQUIRED), Length(max=500)])
-
-
-class PhotoFindForm(PortalForm):
-    photo = FileField(_l("Photo of the QR code"), validators=[DataRequired(_l("Choose or take a photo."))],
-                      render_kw={"accept": "image/*", "capture": "environment"})
+#: The largest breaker and station current the form accepts: beyond them a typo is more likely than a site.
+MAX_BREAKER_A = 200
+MAX_STATION_CURRENT_A = 80
 
 
 class _Coordinate(DecimalField):
@@ -71,16 +56,16 @@ class _Amperes(IntegerField):
             raise ValueError(_WHOLE_AMPS) from None
 
 
-class LocationForm(PortalForm):
-    site_name = StringField(_l("Site name"), validators=[DataRequired(_REQUIRED), Length(max=120)],
+class LocationForm(Form):
+    site_name = StringField(_l("Site name"), validators=[DataRequired(REQUIRED), Length(max=120)],
                             description=_l("What people call the place, e.g. “Hansen family, driveway”."))
-    street = StringField(_l("Street address"), validators=[DataRequired(_REQUIRED), Length(max=200)],
+    street = StringField(_l("Street address"), validators=[DataRequired(REQUIRED), Length(max=200)],
                          render_kw={"autocomplete": "street-address"})
-    postal_code = StringField(_l("Postal code"), validators=[DataRequired(_REQUIRED), Length(max=20)],
+    postal_code = StringField(_l("Postal code"), validators=[DataRequired(REQUIRED), Length(max=20)],
                               render_kw={"autocomplete": "postal-code"})
-    city = StringField(_l("City"), validators=[DataRequired(_REQUIRED), Length(max=100)],
+    city = StringField(_l("City"), validators=[DataRequired(REQUIRED), Length(max=100)],
                        render_kw={"autocomplete": "address-level2"})
-    country = SelectField(_l("Country"), validators=[InputRequired(_REQUIRED)])
+    country = SelectField(_l("Country"), validators=[InputRequired(REQUIRED)])
     latitude = _Coordinate(_l("Latitude"), places=6, validators=[Optional()],
                            render_kw={"autocomplete": "off", "spellcheck": "false"})
     longitude = _Coordinate(_l("Longitude"), places=6, validators=[Optional()],
@@ -95,15 +80,15 @@ class LocationForm(PortalForm):
                                                           for code, name in country_choices(region, locale))]
 
 
-class InstallationForm(PortalForm):
-    breaker_a = _Amperes(_l("Circuit breaker rating (A)"),
-                             validators=[InputRequired(_WHOLE_AMPS),
-                                         NumberRange(min=6, max=200, message=_l("Give a rating from 6 to 200 A."))],
-                             render_kw={"inputmode": "numeric"})
-    max_current_a = _Amperes(_l("Maximum current set in the station (A)"),
-                                 validators=[InputRequired(_WHOLE_AMPS),
-                                             NumberRange(min=6, max=80, message=_l("Give a current from 6 to 80 A."))],
-                                 render_kw={"inputmode": "numeric"})
+class InstallationForm(Form):
+    breaker_a = _Amperes(_l("Circuit breaker rating (A)"), render_kw={"inputmode": "numeric"}, validators=[
+        InputRequired(_WHOLE_AMPS), NumberRange(min=MIN_CURRENT_A, max=MAX_BREAKER_A, message=_l(
+            "Give a rating from %(min)s to %(max)s A.", min=MIN_CURRENT_A, max=MAX_BREAKER_A))])
+    max_current_a = _Amperes(_l("Maximum current set in the station (A)"), render_kw={"inputmode": "numeric"},
+                             validators=[InputRequired(_WHOLE_AMPS), NumberRange(
+                                 min=MIN_CURRENT_A, max=MAX_STATION_CURRENT_A, message=_l(
+                                     "Give a current from %(min)s to %(max)s A.", min=MIN_CURRENT_A,
+                                     max=MAX_STATION_CURRENT_A))])
     phases = RadioField(_l("Phases"), choices=[SelectChoice("1", _l("1 phase")), SelectChoice("3", _l("3 phases"))],
                         validators=[InputRequired(_l("Choose 1 or 3 phases."))])
     earthing = RadioField(_l("Earthing system"), choices=[SelectChoice(name, name) for name in EARTHING_SYSTEMS],
@@ -126,8 +111,8 @@ class InstallationForm(PortalForm):
             self.max_current_a.description = _l("At most the breaker rating.")
 
 
-class PhotoForm(PortalForm):
-    kind = SelectField(_l("What the photo shows"), validators=[InputRequired(_REQUIRED)])
+class PhotoForm(Form):
+    kind = SelectField(_l("What the photo shows"), validators=[InputRequired(REQUIRED)])
     photo = FileField(_l("Photo"), validators=[DataRequired(_l("Choose or take a photo."))],
                       render_kw={"accept": "image/*", "capture": "environment"})
 

@@ -1,70 +1,22 @@
-"""Stations the portal knows, from the manufacturer's registry."""
+"""One installer commissioning one station: the wizard's saved answers, its photos and its report."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.database import db, enum_type, utcnow
+from core.enums import LabelledEnum
+from core.i18n import _l
+
 from ..accounts.models import User
-from ..database import db, utcnow
-from ..i18n import _l
+from ..stations.models import Station
 
 
-class StationStatus(StrEnum):
-    """Where a station is in its life.
-
-    - ``in_stock``: registered, not yet commissioned.
-    - ``commissioned``: an installer commissioned it.
-    - ``decommissioned``: taken out of service by support.
-    """
-
-    IN_STOCK = "in_stock"
-    COMMISSIONED = "commissioned"
-    DECOMMISSIONED = "decommissioned"
-
-    @property
-    def label(self) -> str:
-        return str(_STATUS_LABELS[self])
-
-
-_STATUS_LABELS = {
-    StationStatus.IN_STOCK: _l("In stock"),
-    StationStatus.COMMISSIONED: _l("Commissioned"),
-    StationStatus.DECOMMISSIONED: _l("Decommissioned"),
-}
-
-
-class Station(db.Model):
-    """A charging station, identified by its serial number and its MAC address (both unique)."""
-
-    __tablename__ = "stations"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    serial: Mapped[str] = mapped_column(String(40), unique=True)
-    #: Upper case with colons: 00:1A:2B:3C:4D:5E (commissioning.mac.normalize_mac).
-    mac: Mapped[str] = mapped_column(String(17), unique=True)
-    model: Mapped[str] = mapped_column(String(100))
-    rated_power_kw: Mapped[Decimal] = mapped_column(Numeric(6, 1))
-    connectors: Mapped[int]
-    manufactured_on: Mapped[date]
-    status: Mapped[StationStatus] = mapped_column(String(20), default=StationStatus.IN_STOCK)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    #: The installer responsible for it: who commissioned it, or whom support transferred it to.
-    installer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    commissioned_at: Mapped[datetime | None]
-
-    installer: Mapped[User | None] = relationship()
-
-    @property
-    def status_label(self) -> str:
-        return StationStatus(self.status).label
-
-
-class CommissioningStatus(StrEnum):
+class CommissioningStatus(LabelledEnum):
     """Where one installer's commissioning of one station is.
 
     - ``draft``: the wizard is under way; every step is saved as it is submitted.
@@ -72,20 +24,9 @@ class CommissioningStatus(StrEnum):
     - ``superseded``: another installer commissioned the station first; this draft is closed.
     """
 
-    DRAFT = "draft"
-    COMPLETED = "completed"
-    SUPERSEDED = "superseded"
-
-    @property
-    def label(self) -> str:
-        return str(_COMMISSIONING_LABELS[self])
-
-
-_COMMISSIONING_LABELS = {
-    CommissioningStatus.DRAFT: _l("In progress"),
-    CommissioningStatus.COMPLETED: _l("Commissioned"),
-    CommissioningStatus.SUPERSEDED: _l("Commissioned by someone else"),
-}
+    DRAFT = "draft", _l("In progress")
+    COMPLETED = "completed", _l("Commissioned")
+    SUPERSEDED = "superseded", _l("Commissioned by someone else")
 
 
 class Commissioning(db.Model):
@@ -104,7 +45,8 @@ class Commissioning(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
     installer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    status: Mapped[CommissioningStatus] = mapped_column(String(20), default=CommissioningStatus.DRAFT)
+    status: Mapped[CommissioningStatus] = mapped_column(enum_type(CommissioningStatus, name="status", length=20),
+                                                        default=CommissioningStatus.DRAFT)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
@@ -142,30 +84,14 @@ class Commissioning(db.Model):
     photos: Mapped[list[CommissioningPhoto]] = relationship(
         back_populates="commissioning", order_by="CommissioningPhoto.id", cascade="all, delete-orphan")
 
-    @property
-    def status_label(self) -> str:
-        return CommissioningStatus(self.status).label
 
-
-class PhotoKind(StrEnum):
+class PhotoKind(LabelledEnum):
     """What a commissioning photo shows."""
 
-    STATION = "station"
-    LABEL = "label"
-    BREAKER = "breaker"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return str(_PHOTO_LABELS[self])
-
-
-_PHOTO_LABELS = {
-    PhotoKind.STATION: _l("The installed charging station"),
-    PhotoKind.LABEL: _l("The station's label"),
-    PhotoKind.BREAKER: _l("The circuit breaker"),
-    PhotoKind.OTHER: _l("Something else"),
-}
+    STATION = "station", _l("The installed charging station")
+    LABEL = "label", _l("The station's label")
+    BREAKER = "breaker", _l("The circuit breaker")
+    OTHER = "other", _l("Something else")
 
 
 class CommissioningPhoto(db.Model):
@@ -175,7 +101,7 @@ class CommissioningPhoto(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     commissioning_id: Mapped[int] = mapped_column(ForeignKey("commissionings.id"), index=True)
-    kind: Mapped[PhotoKind] = mapped_column(String(20))
+    kind: Mapped[PhotoKind] = mapped_column(enum_type(PhotoKind, name="kind", length=20))
     #: Deferred: lists of photos (the wizard, "My stations") need their kind and size, not their bytes.
     jpeg: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     width: Mapped[int]
@@ -183,10 +109,6 @@ class CommissioningPhoto(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     commissioning: Mapped[Commissioning] = relationship(back_populates="photos")
-
-    @property
-    def kind_label(self) -> str:
-        return PhotoKind(self.kind).label
 
 
 class CommissioningReport(db.Model):

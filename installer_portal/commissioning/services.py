@@ -1,4 +1,4 @@
-"""Commissioning a station on site: the wizard's steps, the rules, the confirmation and the report.
+"""Commissioning a station on site: the wizard's steps and the one confirmation that commissions it.
 
 Every step is saved as it is submitted, so a dropped connection or a closed tab loses nothing.
 The station becomes commissioned once, by a conditional UPDATE: of two installers confirming the
@@ -7,104 +7,90 @@ same station at the same moment, one wins and the other is told.
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 
-from flask import render_template
-from flask_babel import force_locale
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from core.database import db, get_or_create, utcnow
+from core.enums import LabelledEnum
+from core.errors import Refusal
+from core.i18n import _l
+from core.mail.services import queue_mail
+from core.photos import PHOTO_SIDE, open_photo, shrink
 from lms import api as lms
 
 from ..accounts.models import Role, User
-from ..accounts.regions import Region
-from ..audit.models import AuditAction, AuditRecord
-from ..audit.services import StaffActionError, check_staff_action, record_staff_action
-from ..database import db, get_or_create, utcnow
-from ..i18n import _l
-from ..mail.services import queue_mail
-from ..pdf import render_pdf
-from .models import (
-    Commissioning,
-    CommissioningPhoto,
-    CommissioningReport,
-    CommissioningStatus,
-    PhotoKind,
-    Station,
-    StationStatus,
-)
-from .photos import open_photo, shrink
+from ..markets import Region
+from ..stations.models import Station, StationStatus
+from .models import Commissioning, CommissioningPhoto, CommissioningStatus, PhotoKind
+from .report import report_filename, store_report
+from .rules import ACCESS, EARTHING_SYSTEMS, NETWORKS, RCD_TYPES, current_problem, position_problem
 
 MAX_PHOTOS = 5
-#: Stored photos are resized so that their longest side is at most this many pixels.
-PHOTO_SIDE = 1600
 
 
-class Step(StrEnum):
+class Step(LabelledEnum):
     """The wizard's steps, in order. The station step is the station page itself (/s/<serial>)."""
 
-    STATION = "station"
-    LOCATION = "location"
-    INSTALLATION = "installation"
-    PHOTOS = "photos"
-    REVIEW = "review"
-
-    @property
-    def label(self) -> str:
-        return str(_STEP_LABELS[self])
+    STATION = "station", _l("Station")
+    LOCATION = "location", _l("Location")
+    INSTALLATION = "installation", _l("Installation")
+    PHOTOS = "photos", _l("Photos")
+    REVIEW = "review", _l("Review and confirm")
 
 
-_STEP_LABELS = {
-    Step.STATION: _l("Station"),
-    Step.LOCATION: _l("Location"),
-    Step.INSTALLATION: _l("Installation"),
-    Step.PHOTOS: _l("Photos"),
-    Step.REVIEW: _l("Review and confirm"),
-}
-
-
-class CommissioningError(Exception):
-    """A rule said no; `message` says why, translated, and `field` names the form field it is about."""
-
-    def __init__(self, message: object, field: str | None = None):
-        super().__init__(str(message))
-        self.message = str(message)
-        self.field = field
+class CommissioningError(Refusal):
+    """A commissioning rule said no."""
 
 
 class StationTaken(CommissioningError):
     """Someone else commissioned the station (first, or while this draft was open)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(_l("This charging station has already been commissioned by another installer. "
-                            "If that is wrong, contact support."))
+                            "If that is wrong, contact support."), code="station_taken")
 
 
-def commissioning_blockers(user: User, now: datetime | None = None) -> list[str]:
-    """Why this person may not commission stations now (empty when they may)."""
+@dataclass
+class Eligibility:
+    """Whether a person may commission stations now: the reasons they may not, or the certificate they hold."""
+
+    reasons: list[str]
+    certificate: lms.Certificate | None
+
+
+def eligibility(user: User, now: datetime | None = None) -> Eligibility:
+    now = now or utcnow()
     reasons = []
     if not user.has_role(Role.INSTALLER):
         reasons.append(str(_l("You don't have an installer account. It is set up from the invitation we email "
                               "when you pass the certification course.")))
-    if lms.valid_certificate(user.id, now) is None:
+    certificate = lms.valid_certificate(user.id, now)
+    if certificate is None:
         latest = next(iter(lms.certificates_of(user.id)), None)
         if latest is None:
             reasons.append(str(_l("You are not certified yet. Pass the certification course first.")))
-        elif latest.status(now or utcnow()) == lms.CertificateStatus.REVOKED:
+        elif latest.status(now) == lms.CertificateStatus.REVOKED:
             reasons.append(str(_l("Your certificate was revoked. Contact support.")))
         else:
             reasons.append(str(_l("Your certificate has expired. Take the course again to renew it.")))
-    return reasons
+    return Eligibility(reasons, certificate)
 
 
-def _require_eligible(user: User) -> None:
-    reasons = commissioning_blockers(user)
-    if reasons:
-        raise CommissioningError(reasons[0])
+def commissioning_blockers(user: User, now: datetime | None = None) -> list[str]:
+    """Why this person may not commission stations now (empty when they may)."""
+    return eligibility(user, now).reasons
+
+
+def _require_eligible(user: User) -> lms.Certificate:
+    """The certificate that makes `user` eligible; refused with the first reason when they are not."""
+    found = eligibility(user)
+    if found.reasons or found.certificate is None:
+        raise CommissioningError(found.reasons[0])
+    return found.certificate
 
 
 def open_draft(user: User, station: Station) -> Commissioning | None:
@@ -114,7 +100,10 @@ def open_draft(user: User, station: Station) -> Commissioning | None:
 
 
 def start_commissioning(user: User, station: Station) -> Commissioning:
-    """The installer's draft for this station: the existing one, or a new one (never two)."""
+    """The installer's draft for this station: the existing one, or a new one (never two).
+
+    :raises CommissioningError: the person may not commission stations; StationTaken: it is commissioned.
+    """
     _require_eligible(user)
     if station.status == StationStatus.COMMISSIONED:
         raise StationTaken()
@@ -160,24 +149,10 @@ class Location:
     parking_bay: str | None = None
 
 
-def position_problem(latitude: Decimal | None, longitude: Decimal | None) -> str | None:
-    """Why a GPS position is not one (None when it is)."""
-    if latitude is None or longitude is None:
-        return str(_l("Give the position: tap “Use my position” or type the latitude and longitude."))
-    if not Decimal(-90) <= latitude <= Decimal(90):
-        return str(_l("Latitude must be between -90 and 90."))
-    if not Decimal(-180) <= longitude <= Decimal(180):
-        return str(_l("Longitude must be between -180 and 180."))
-    if latitude == 0 and longitude == 0:
-        return str(_l("0, 0 is in the ocean: the phone did not find its position. Try again outdoors, "
-                      "or type the position."))
-    return None
-
-
 def save_location(draft: Commissioning, location: Location) -> None:
+    """:raises CommissioningError: a country outside the region, or no usable position; StationTaken."""
     _check_open(draft)
-    region = Region(draft.installer.region)
-    if location.country not in region.countries:
+    if location.country not in draft.installer.region.countries:
         raise CommissioningError(_l("Choose a country in your region."), "country")
     problem = position_problem(location.latitude, location.longitude)
     if problem:
@@ -186,49 +161,6 @@ def save_location(draft: Commissioning, location: Location) -> None:
         setattr(draft, name, value)
     draft.location_saved_at = draft.updated_at = utcnow()
     db.session.flush()
-
-
-#: Residual-current protection people choose from, per region.
-RCD_TYPES = {
-    Region.EUROPE: {"type_a_6ma": _l("Type A with 6 mA DC detection (RDC-DD in the station)"),
-                    "type_b": _l("Type B"),
-                    "type_f_6ma": _l("Type F with 6 mA DC detection (RDC-DD in the station)")},
-    Region.NORTH_AMERICA: {"ccid20": _l("CCID20 in the station (charge circuit interrupting device)"),
-                           "gfci_breaker": _l("GFCI circuit breaker")},
-}
-EARTHING_SYSTEMS = ("TN-S", "TN-C-S", "TT")
-NETWORKS = {"wifi": _l("Wi-Fi"), "ethernet": _l("Ethernet"), "cellular": _l("Cellular (4G/5G)")}
-ACCESS = {"private": _l("Private"), "public": _l("Public")}
-MIN_CURRENT_A = 6
-
-
-def choice_labels(region: Region) -> dict[str, dict]:
-    """The labels of the installation's choices, for pages and the report."""
-    return {"rcd_types": RCD_TYPES[region], "networks": NETWORKS, "access": ACCESS}
-
-
-def max_current_allowed(region: Region, breaker_a: int) -> int:
-    """The highest charging current the circuit allows.
-
-    North America (NEC 625.41): charging is a continuous load, so at most 80 % of the breaker rating.
-    Europe & UK: at most the breaker rating.
-    """
-    return breaker_a * 8 // 10 if region == Region.NORTH_AMERICA else breaker_a
-
-
-def current_problem(region: Region, breaker_a: int, max_current_a: int) -> str | None:
-    """Why this maximum current does not suit this breaker (None when it does)."""
-    allowed = max_current_allowed(region, breaker_a)
-    if max_current_a < MIN_CURRENT_A:
-        return str(_l("The maximum current must be at least %(amps)s A.", amps=MIN_CURRENT_A))
-    if max_current_a > allowed:
-        if region == Region.NORTH_AMERICA:
-            return str(_l("With a %(breaker)s A breaker the maximum current is %(allowed)s A: charging is a "
-                          "continuous load, so at most 80%% of the breaker rating.", breaker=breaker_a,
-                          allowed=allowed))
-        return str(_l("With a %(breaker)s A breaker the maximum current is %(allowed)s A: it may not be more "
-                      "than the breaker rating.", breaker=breaker_a, allowed=allowed))
-    return None
 
 
 @dataclass
@@ -243,8 +175,9 @@ class Installation:
 
 
 def save_installation(draft: Commissioning, installation: Installation) -> None:
+    """:raises CommissioningError: a current the breaker does not allow, or a choice not offered; StationTaken."""
     _check_open(draft)
-    region = Region(draft.installer.region)
+    region = draft.installer.region
     problem = current_problem(region, installation.breaker_a, installation.max_current_a)
     if problem:
         raise CommissioningError(problem, "max_current_a")
@@ -265,7 +198,10 @@ def save_installation(draft: Commissioning, installation: Installation) -> None:
 
 
 def add_photo(draft: Commissioning, kind: PhotoKind, data: bytes) -> CommissioningPhoto:
-    """Store a photo from site, resized and without EXIF. Raises photos.PhotoError for what is not a photo."""
+    """Store a photo from site, resized and without EXIF.
+
+    :raises CommissioningError: five photos already; PhotoError: not a usable photo; StationTaken.
+    """
     _check_open(draft)
     if len(draft.photos) >= MAX_PHOTOS:
         raise CommissioningError(_l("You have added %(count)s photos, the most there can be. Remove one first.",
@@ -282,6 +218,7 @@ def add_photo(draft: Commissioning, kind: PhotoKind, data: bytes) -> Commissioni
 
 
 def remove_photo(draft: Commissioning, photo_id: int) -> None:
+    """:raises StationTaken: the draft is closed."""
     _check_open(draft)
     for photo in draft.photos:
         if photo.id == photo_id:
@@ -295,16 +232,16 @@ def confirm_commissioning(draft: Commissioning, user: User) -> Commissioning:
     """Commission the station: once, by one installer with a valid certificate; then the report, by email.
 
     Confirming a draft that is already completed (a double tap) returns it unchanged.
+    :raises CommissioningError: someone else's draft, steps not done, no longer eligible; StationTaken.
     """
     if draft.installer_id != user.id:
         raise CommissioningError(_l("This commissioning belongs to another installer."))
     if draft.status == CommissioningStatus.COMPLETED:
         return draft
     _check_open(draft)
-    _require_eligible(user)
+    certificate = _require_eligible(user)
     if next_step(draft) != Step.REVIEW:
         raise CommissioningError(_l("Some steps are not done yet."))
-    certificate = lms.valid_certificate(user.id)
     now = utcnow()
     taken = db.session.execute(
         update(Station).where(Station.id == draft.station_id, Station.status != StationStatus.COMMISSIONED)
@@ -332,28 +269,6 @@ def confirm_commissioning(draft: Commissioning, user: User) -> Commissioning:
     return draft
 
 
-def report_filename(draft: Commissioning) -> str:
-    return f"commissioning-{draft.station.serial}.pdf"
-
-
-def store_report(draft: Commissioning, locale: str) -> CommissioningReport:
-    """Render the commissioning report once, in the installer's language, and keep it."""
-    photos = [(photo, "data:image/jpeg;base64," + base64.b64encode(photo.jpeg).decode()) for photo in draft.photos]
-    region = Region(draft.installer.region)
-    with force_locale(locale):
-        html = render_template("pdf/commissioning_report.html", commissioning=draft, photos=photos,
-                               page_size="letter" if region == Region.NORTH_AMERICA else "A4",
-                               **choice_labels(region))
-    report = CommissioningReport(commissioning_id=draft.id, locale=locale, pdf=render_pdf(html))
-    db.session.add(report)
-    db.session.flush()
-    return report
-
-
-def report_of(draft: Commissioning) -> CommissioningReport | None:
-    return db.session.scalar(select(CommissioningReport).where(CommissioningReport.commissioning_id == draft.id))
-
-
 def commissionings_of(user: User) -> list[Commissioning]:
     """The installer's commissionings, open drafts first, then the newest."""
     rows = db.session.scalars(select(Commissioning).where(Commissioning.installer_id == user.id)
@@ -370,37 +285,7 @@ def completed_commissioning(station: Station) -> Commissioning | None:
 
 
 def station_history(station: Station) -> list[Commissioning]:
+    """Every commissioning of the station, newest first, with its installer."""
     return list(db.session.scalars(select(Commissioning).where(Commissioning.station_id == station.id)
                                    .options(selectinload(Commissioning.installer))
                                    .order_by(Commissioning.started_at.desc())))
-
-
-def stations_of(user: User) -> list[Station]:
-    """The stations an installer is responsible for (commissioned by them or transferred to them)."""
-    return list(db.session.scalars(select(Station).where(Station.installer_id == user.id)
-                                   .order_by(Station.commissioned_at.desc())))
-
-
-def decommission_station(staff: User, station: Station, reason: str, **_details: str) -> AuditRecord:
-    """Support takes a commissioned station out of service; it can be commissioned again later."""
-    if station.status != StationStatus.COMMISSIONED or station.installer is None:
-        raise StaffActionError(_l("Only a commissioned station can be decommissioned."))
-    reason = check_staff_action(staff, station.installer, reason)
-    station.status = StationStatus.DECOMMISSIONED
-    return record_staff_action(staff, station.installer, AuditAction.DECOMMISSION_STATION, reason, station.serial)
-
-
-def transfer_station(staff: User, station: Station, reason: str, *, email: str = "", **_details: str) -> AuditRecord:
-    """Support makes another installer responsible for a commissioned station (e.g. they took over the site)."""
-    if station.status != StationStatus.COMMISSIONED:
-        raise StaffActionError(_l("Only a commissioned station can be transferred."))
-    to = db.session.scalar(select(User).where(User.email == email.strip().lower())) if email.strip() else None
-    if to is None or not to.has_role(Role.INSTALLER):
-        raise StaffActionError(_l("No installer has this email address."))
-    if to.id == station.installer_id:
-        raise StaffActionError(_l("This installer is already responsible for the station."))
-    reason = check_staff_action(staff, to, reason)
-    station.installer_id = to.id
-    db.session.flush()
-    db.session.expire(station, ["installer"])
-    return record_staff_action(staff, to, AuditAction.TRANSFER_STATION, reason, station.serial)

@@ -6,9 +6,10 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..accounts.regions import Region
-from ..forms import PortalForm
-from ..i18n import _l
+from core.forms import Form
+from core.i18n import _l
+
+from ..markets import Region
 
 _REQUIRED = _l("This field is required.")
 
@@ -21,7 +22,7 @@ LICENCE_REGIONS = {
 }
 
 
-class InstallerSetupForm(PortalForm):
+class InstallerSetupForm(Form):
     business_name = StringField(_l("Trading name or employer"), validators=[DataRequired(_REQUIRED), Length(max=200)],
                                 description=_l("The business you install charging stations for."),
                                 render_kw={"autocomplete": "organization"})

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.database import db, utcnow
+from core.enums import LabelledEnum
+from core.i18n import _l
+from core.mail.models import OutboxMessage
+
 from ..accounts.models import User
-from ..database import db, utcnow
-from ..i18n import _l
-from ..mail.models import OutboxMessage
 
 
-class InvitationStatus(StrEnum):
+class InvitationStatus(LabelledEnum):
     """Where an invitation stands.
 
     - ``pending``: sent (or queued) and usable until it expires.
@@ -24,24 +25,11 @@ class InvitationStatus(StrEnum):
     - ``revoked``: staff withdrew it.
     """
 
-    PENDING = "pending"
-    USED = "used"
-    EXPIRED = "expired"
-    SUPERSEDED = "superseded"
-    REVOKED = "revoked"
-
-    @property
-    def label(self) -> str:
-        return str(_STATUS_LABELS[self])
-
-
-_STATUS_LABELS = {
-    InvitationStatus.PENDING: _l("Waiting to be used"),
-    InvitationStatus.USED: _l("Used"),
-    InvitationStatus.EXPIRED: _l("Expired"),
-    InvitationStatus.SUPERSEDED: _l("Replaced by a newer invitation"),
-    InvitationStatus.REVOKED: _l("Revoked"),
-}
+    PENDING = "pending", _l("Waiting to be used")
+    USED = "used", _l("Used")
+    EXPIRED = "expired", _l("Expired")
+    SUPERSEDED = "superseded", _l("Replaced by a newer invitation")
+    REVOKED = "revoked", _l("Revoked")
 
 
 class Invitation(db.Model):

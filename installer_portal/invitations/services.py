@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from enum import StrEnum
 
 from sqlalchemy import select, update
 
+from core.database import db, utcnow
+from core.enums import LabelledEnum
+from core.errors import ProblemRefusal
+from core.i18n import _l
+from core.mail.services import queue_mail
+from core.urls import external_url
 from lms import api as lms
-from lms.signals import certificate_issued
 
-from ..accounts.models import Role, RoleGrant, User
+from ..accounts.models import Role, User
+from ..accounts.services import grant_role
 from ..accounts.tokens import MAX_TOKEN_LENGTH, hash_token
-from ..database import db, utcnow
-from ..i18n import _l
-from ..mail.services import queue_mail
-from ..urls import external_url
 from .models import InstallerAccount, Invitation, InvitationStatus
 
 INVITATION_LIFETIME = timedelta(days=14)
@@ -28,35 +29,20 @@ INVITATION_LIFETIME = timedelta(days=14)
 TERMS_VERSION = "2026-11"
 
 
-class InvitationProblem(StrEnum):
+class InvitationProblem(LabelledEnum):
     """Why an invitation cannot be used (the page, the console and the tests show the message)."""
 
-    INVALID = "invalid"
-    EXPIRED = "expired"
-    USED = "used"
-    SUPERSEDED = "superseded"
-    REVOKED = "revoked"
-    WRONG_PERSON = "wrong_person"
-    NOT_CERTIFIED = "not_certified"
-    ALREADY_INSTALLER = "already_installer"
+    INVALID = "invalid", _l("This invitation link is not valid. It may have been copied incompletely.")
+    EXPIRED = "expired", _l("This invitation link has expired.")
+    USED = "used", _l("This invitation link has already been used.")
+    SUPERSEDED = "superseded", _l("This invitation link has been replaced by a newer one. "
+                                  "Use the link in the latest email.")
+    REVOKED = "revoked", _l("This invitation link has been withdrawn.")
+    WRONG_PERSON = "wrong_person", _l("This invitation is for someone else. Log out, then open the link again "
+                                      "and log in with the account it was sent to.")
+    NOT_CERTIFIED = "not_certified", _l("You need a valid certificate to set up an installer account.")
+    ALREADY_INSTALLER = "already_installer", _l("You already have an installer account.")
 
-    @property
-    def message(self) -> str:
-        return str(_PROBLEM_MESSAGES[self])
-
-
-_PROBLEM_MESSAGES = {
-    InvitationProblem.INVALID: _l("This invitation link is not valid. It may have been copied incompletely."),
-    InvitationProblem.EXPIRED: _l("This invitation link has expired."),
-    InvitationProblem.USED: _l("This invitation link has already been used."),
-    InvitationProblem.SUPERSEDED: _l("This invitation link has been replaced by a newer one. "
-                                     "Use the link in the latest email."),
-    InvitationProblem.REVOKED: _l("This invitation link has been withdrawn."),
-    InvitationProblem.WRONG_PERSON: _l("This invitation is for someone else. Log out, then open the link again "
-                                       "and log in with the account it was sent to."),
-    InvitationProblem.NOT_CERTIFIED: _l("You need a valid certificate to set up an installer account."),
-    InvitationProblem.ALREADY_INSTALLER: _l("You already have an installer account."),
-}
 
 _STATUS_PROBLEMS = {
     InvitationStatus.USED: InvitationProblem.USED,
@@ -66,17 +52,12 @@ _STATUS_PROBLEMS = {
 }
 
 
-class InvitationError(Exception):
-    """An invitation cannot be used or issued; `problem` says why, `invitation` is the row when one exists."""
+class InvitationError(ProblemRefusal):
+    """An invitation cannot be used or issued; `invitation` is the row when one exists."""
 
-    def __init__(self, problem: InvitationProblem, invitation: Invitation | None = None):
-        super().__init__(problem.value)
-        self.problem = problem
+    def __init__(self, problem: InvitationProblem, invitation: Invitation | None = None) -> None:
+        super().__init__(problem)
         self.invitation = invitation
-
-    @property
-    def message(self) -> str:
-        return self.problem.message
 
 
 def _supersede_pending(user_id: int) -> None:
@@ -104,23 +85,6 @@ def issue_invitation(user: User, certificate_id: int, *, created_by_id: int | No
     invitation.message_id = message.id
     db.session.flush()
     return invitation
-
-
-def on_certificate_issued(certificate: lms.Certificate, previous: lms.Certificate | None) -> None:
-    """A new certificate: an invitation, or for someone who already is an installer, a "renewed" mail."""
-    user = db.session.get(User, certificate.user_id)
-    if user is None:
-        return
-    if user.has_role(Role.INSTALLER):
-        course = certificate.course
-        language = user.locale if user.locale in course.languages else course.languages[0]
-        queue_mail(user.email, "certificate_renewed", user.locale, user_id=user.id, name=user.display_name,
-                   certificate=certificate, course_title=course.title[language])
-    else:
-        issue_invitation(user, certificate.id)
-
-
-certificate_issued.connect(on_certificate_issued)
 
 
 def invitation_for_token(raw: str) -> Invitation:
@@ -177,9 +141,7 @@ def accept_invitation(user: User, raw: str, *, business_name: str, licence_numbe
                                licence_region=licence_region or None, terms_version=TERMS_VERSION,
                                terms_accepted_at=now)
     db.session.add(account)
-    db.session.add(RoleGrant(user_id=user.id, role=Role.INSTALLER))
-    db.session.flush()
-    db.session.expire(user, ["role_grants"])
+    grant_role(user, Role.INSTALLER)
     return account
 
 
@@ -199,3 +161,32 @@ def request_new_invitation(user: User) -> Invitation:
 def latest_invitation(user_id: int) -> Invitation | None:
     return db.session.scalar(select(Invitation).where(Invitation.user_id == user_id)
                              .order_by(Invitation.created_at.desc(), Invitation.id.desc()).limit(1))
+
+
+def revoke_invitation(invitation: Invitation, *, by: User, reason: str) -> None:
+    """Withdraw a pending invitation: its link stops working at once.
+
+    One conditional UPDATE decides, so a link being used at this moment is either used or withdrawn, not both.
+    :raises InvitationError: the invitation is no longer pending (used, expired, replaced or withdrawn).
+    """
+    now = utcnow()
+    withdrawn = db.session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None),
+               Invitation.superseded_at.is_(None), Invitation.expires_at > now)
+        .values(revoked_at=now, revoked_by_id=by.id, revoke_reason=reason)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(invitation)
+    if withdrawn != 1:
+        raise InvitationError(_STATUS_PROBLEMS.get(invitation.status(now), InvitationProblem.USED), invitation)
+
+
+def installer_account_of(user: User) -> InstallerAccount | None:
+    return db.session.scalar(select(InstallerAccount).where(InstallerAccount.user_id == user.id))
+
+
+def may_ask_for_new_link(user: User, problem: InvitationProblem) -> bool:
+    """Whether a person whose link failed for `problem` may ask for a new one themselves: not for someone
+    else's link or when they already are an installer, and only with a valid certificate."""
+    return (problem not in {InvitationProblem.WRONG_PERSON, InvitationProblem.ALREADY_INSTALLER}
+            and not user.has_role(Role.INSTALLER) and lms.valid_certificate(user.id) is not None)

@@ -5,7 +5,6 @@
 "use strict";
 
 (() => {
-  const DEFAULT_MAX_SIDE = 1600;
   const QUALITY = 0.85;
   // A phone that takes longer than this is better off sending the originals than keeping the person waiting.
   const TIMEOUT_MS = 30000;
@@ -130,14 +129,12 @@
     replacements.forEach(([input, files]) => { input.files = files; });
   }
 
-  function maxSideOf(form) {
-    const value = parseInt(form.dataset.maxSide, 10);
-    return value > 0 ? value : DEFAULT_MAX_SIDE;
-  }
-
   document.addEventListener("submit", (event) => {
     const form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-shrink-photos")) return;
+    // The server's size for kept photos (commissioning.services.PHOTO_SIDE), given by the page.
+    const maxSide = parseInt(form.dataset.maxSide, 10);
+    if (!(maxSide > 0)) return;
     if (busy.has(form)) {
       event.preventDefault(); // a second tap while the photos are being shrunk
       return;
@@ -163,7 +160,7 @@
 
     let done = false;
     const timeout = new Promise((resolve) => setTimeout(resolve, TIMEOUT_MS));
-    Promise.race([shrinkAll(inputs, maxSideOf(form), () => done), timeout])
+    Promise.race([shrinkAll(inputs, maxSide, () => done), timeout])
       .catch(() => {}) // whatever failed, the inputs still hold the originals
       .then(() => {
         done = true;

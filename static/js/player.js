@@ -54,7 +54,8 @@
         button.disabled = false;
         return;
       }
-      if (data.next.includes("/lessons/")) await load(data.next, true);
+      // The page says whether Continue leads to another lesson (swapped in) or to the quiz (a page of its own).
+      if (form.dataset.nextIsLesson === "true") await load(data.next, true);
       else window.location.assign(data.next);
     } catch {
       form.submit();

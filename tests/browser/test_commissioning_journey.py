@@ -19,8 +19,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 
-from installer_portal.commissioning.labels import label_png
-from installer_portal.commissioning.models import StationStatus
+from installer_portal.stations.labels import label_png
+from installer_portal.stations.models import StationStatus
 from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, fits_phone, tap_targets_are_large, translated
 from tests.commissioning import MAC, SERIAL, make_installer, phone_photo, register_stations, station
 from tests.conftest import PortalClient

@@ -16,7 +16,7 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from installer_portal.database import utcnow
+from core.database import utcnow
 from tests.browser.conftest import ARTIFACTS, fits_phone, tap_targets_are_large, translated
 from tests.conftest import PortalClient, deliver, text_body
 from tests.factories import PASSWORD

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from pyzbar.pyzbar import decode
 from sqlalchemy import select
 
-from installer_portal.database import db
+from core.database import db
 from lms.models import Question
 from tests.browser.conftest import ARTIFACTS, fits_phone, tap_targets_are_large, translated
 from tests.factories import PASSWORD

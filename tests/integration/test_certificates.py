@@ -11,8 +11,8 @@ import pytest
 from pyzbar.pyzbar import decode
 from sqlalchemy import func, select, update
 
-from installer_portal.database import db, utcnow
-from installer_portal.mail.models import OutboxMessage
+from core.database import db, utcnow
+from core.mail.models import OutboxMessage
 from lms import signals
 from lms.api import revoke_certificate, send_expiry_reminders, valid_certificate
 from lms.errors import LearningError
@@ -292,7 +292,7 @@ def test_my_learning_lists_attempts_and_certificates_with_download_links(app, cl
 
 
 def test_the_pdf_fetcher_reads_only_the_apps_pdf_assets_and_data_uris(app):
-    from installer_portal.pdf import AppFilesOnly
+    from core.pdf import AppFilesOnly
 
     root = Path(app.static_folder) / "pdf"
     fetcher = AppFilesOnly(root)

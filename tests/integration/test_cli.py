@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from core.database import db
+from core.mail.models import MailStatus, OutboxMessage
 from installer_portal.accounts.models import Role, User
 from installer_portal.accounts.passwords import verify_password
-from installer_portal.cli import DEMO_LEARNER, DEMO_SUPPORT
-from installer_portal.database import db
-from installer_portal.mail.models import MailStatus, OutboxMessage
+from installer_portal.cli.demo import DEMO_LEARNER, DEMO_SUPPORT
 from tests.factories import UserFactory
 from tests.helpers import sign_up
 

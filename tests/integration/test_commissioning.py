@@ -12,15 +12,15 @@ import time_machine
 from PIL import Image
 from sqlalchemy import func, select
 
+from core.database import db, utcnow
+from core.mail.models import OutboxMessage
 from installer_portal.commissioning.models import (
     Commissioning,
     CommissioningPhoto,
     CommissioningReport,
     CommissioningStatus,
-    StationStatus,
 )
-from installer_portal.database import db, utcnow
-from installer_portal.mail.models import OutboxMessage
+from installer_portal.stations.models import StationStatus
 from tests.commissioning import (
     INSTALLATION,
     LOCATION,

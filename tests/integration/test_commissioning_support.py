@@ -7,17 +7,16 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from core.database import db
 from installer_portal.accounts.models import User
-from installer_portal.audit.models import AuditAction, AuditRecord
 from installer_portal.commissioning.models import (
     Commissioning,
     CommissioningReport,
     CommissioningStatus,
-    Station,
-    StationStatus,
 )
 from installer_portal.commissioning.services import StationTaken, confirm_commissioning
-from installer_portal.database import db
+from installer_portal.staff.models import AuditAction, AuditRecord
+from installer_portal.stations.models import Station, StationStatus
 from tests.commissioning import (
     SERIAL,
     make_installer,

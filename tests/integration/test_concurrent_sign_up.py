@@ -7,8 +7,8 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from core.database import db
 from installer_portal.accounts.models import User
-from installer_portal.database import db
 from tests.conftest import PortalClient, csrf_token
 from tests.helpers import STRONG
 

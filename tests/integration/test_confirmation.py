@@ -10,9 +10,9 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from core.database import db
+from core.mail.models import OutboxMessage
 from installer_portal.accounts.models import LoginSession, OneTimeToken, TokenPurpose, User
-from installer_portal.database import db
-from installer_portal.mail.models import OutboxMessage
 from tests.conftest import PortalClient, csrf_token, link_in
 from tests.helpers import STRONG, log_in, make_user, newest_token, sign_up, user_row
 

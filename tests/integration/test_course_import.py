@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from installer_portal.database import db
+from core.database import db
 from lms.importer import read_course
 from lms.models import Course, Lesson, LessonProgress, Question
 from tests.helpers import log_in, make_user

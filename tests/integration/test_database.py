@@ -8,8 +8,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
+from core.database import db
 from installer_portal.config import load
-from installer_portal.database import db
 
 
 def test_migrations_build_exactly_the_schema_the_models_describe(app):

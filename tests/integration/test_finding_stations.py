@@ -9,7 +9,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from installer_portal.commissioning.labels import label_png
+from installer_portal.stations.labels import label_png
 from tests.commissioning import MAC, SERIAL, make_installer, phone_photo, register_stations, station, upload
 from tests.conftest import BASE_URL
 

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from core.database import db, utcnow
 from installer_portal.accounts.models import Role, RoleGrant, User
 from installer_portal.accounts.tokens import hash_token
-from installer_portal.database import db, utcnow
 from installer_portal.invitations.models import InstallerAccount, Invitation
 from installer_portal.invitations.services import (
     TERMS_VERSION,

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from sqlalchemy import event, select
 
-from installer_portal.database import db, utcnow
+from core.database import db, utcnow
 from lms.importer import import_courses
 from lms.models import Enrollment, LessonProgress
 from tests.helpers import log_in, make_user, user_row

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from installer_portal.database import db, utcnow
+from core.database import db, utcnow
 from lms import signals
 from lms.importer import import_courses
 from lms.models import Certificate, Course, Enrollment, Question, QuizAttempt

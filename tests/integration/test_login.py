@@ -11,8 +11,8 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import func, select
 
-from installer_portal.database import db
-from installer_portal.mail.models import OutboxMessage
+from core.database import db
+from core.mail.models import OutboxMessage
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
 from tests.helpers import HOME, OTHER_STRONG, STRONG, fresh_client, log_in, make_user, sign_up, user_row

@@ -13,9 +13,9 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from installer_portal.database import db, utcnow
-from installer_portal.mail.models import MailStatus, OutboxMessage
-from installer_portal.mail.services import (
+from core.database import db, utcnow
+from core.mail.models import MailStatus, OutboxMessage
+from core.mail.services import (
     CLAIM_TIMEOUT,
     MAX_ATTEMPTS,
     SMTPTransport,

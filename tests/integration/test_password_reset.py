@@ -10,9 +10,9 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from core.database import db
+from core.mail.models import OutboxMessage
 from installer_portal.accounts.models import OneTimeToken, TokenPurpose, User
-from installer_portal.database import db
-from installer_portal.mail.models import OutboxMessage
 from tests.conftest import BASE_URL, csrf_token, link_in, text_body
 from tests.factories import PASSWORD
 from tests.helpers import (

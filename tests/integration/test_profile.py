@@ -7,7 +7,7 @@ import re
 import phonenumbers
 import pytest
 
-from installer_portal.accounts.regions import Region
+from installer_portal.markets import Region
 from tests.helpers import HOME, log_in, make_user, user_row
 
 PROFILE = "/account/profile"

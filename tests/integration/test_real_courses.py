@@ -11,7 +11,7 @@ import time_machine
 from markupsafe import escape
 from sqlalchemy import select
 
-from installer_portal.database import db, utcnow
+from core.database import db, utcnow
 from lms.importer import import_courses
 from lms.models import Certificate, Course, Lesson
 from tests.helpers import log_in, make_user

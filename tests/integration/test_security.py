@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select, text
 from werkzeug.routing import AnyConverter, IntegerConverter
 
-from installer_portal import create_app
+from core.database import db
 from installer_portal.accounts.models import User
+from installer_portal.app import create_app
 from installer_portal.config import UnsafeConfiguration, check_production, load
-from installer_portal.database import db
 from tests.conftest import csrf_token, make_app
 from tests.factories import PASSWORD, UserFactory
 from tests.helpers import STRONG, log_in

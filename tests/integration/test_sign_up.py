@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from core.database import db
+from core.mail.models import OutboxMessage
 from installer_portal.accounts.models import User
-from installer_portal.database import db
-from installer_portal.mail.models import OutboxMessage
 from tests.conftest import html_body, link_in, text_body
 from tests.helpers import STRONG, sign_up
 

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 from pyzbar.pyzbar import decode
 
-from installer_portal.commissioning.registry import import_stations
-from installer_portal.database import db
+from core.database import db
+from installer_portal.stations.registry import import_stations
 from tests.conftest import BASE_URL
 from tests.helpers import log_in, make_user
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from installer_portal.commissioning.models import Station, StationStatus
-from installer_portal.database import db
+from core.database import db
+from installer_portal.stations.models import Station, StationStatus
 
 HEADER = "serial,mac,model,rated_power_kw,connectors,manufactured_on,colour\n"
 GOOD = (

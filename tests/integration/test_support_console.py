@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, update
 
+from core.database import db, utcnow
+from core.mail.models import MailStatus, OutboxMessage
 from installer_portal.accounts.models import User
-from installer_portal.audit.models import AuditRecord
-from installer_portal.audit.services import reissue_invitation
-from installer_portal.database import db, utcnow
 from installer_portal.invitations.models import Invitation
-from installer_portal.mail.models import MailStatus, OutboxMessage
+from installer_portal.staff.actions import reissue_invitation
+from installer_portal.staff.models import AuditRecord
 from lms.models import Certificate
 from tests.conftest import PortalClient, link_in, text_body
 from tests.factories import PASSWORD

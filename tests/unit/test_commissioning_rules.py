@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from installer_portal.accounts.regions import Region
-from installer_portal.commissioning.finding import FindError, FindProblem, _neighbours, _typed_digits, parse_code
-from installer_portal.commissioning.services import current_problem, max_current_allowed, position_problem
+from installer_portal.commissioning.rules import current_problem, max_current_allowed, position_problem
+from installer_portal.markets import Region
+from installer_portal.stations.finding import FindError, FindProblem, _neighbours, _typed_digits, parse_code
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from installer_portal.commissioning.mac import normalize_mac
+from installer_portal.stations.mac import normalize_mac
 
 MAC = "00:1A:2B:3C:4D:5E"
 

@@ -8,8 +8,8 @@ from urllib.parse import urlsplit
 import pytest
 from flask_babel import get_locale
 
-from installer_portal.i18n import select_locale, supported_language
-from installer_portal.navigation import safe_next
+from core.i18n import select_locale, supported_language
+from core.redirects import safe_next
 
 # safe_next (AUTH-06) ---------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import unicodedata
 import pytest
 from sqlalchemy import select
 
+from core.database import db
 from installer_portal.accounts.models import User
 from installer_portal.accounts.passwords import (
     MAX_LENGTH,
@@ -17,7 +18,6 @@ from installer_portal.accounts.passwords import (
     verify_password,
 )
 from installer_portal.accounts.services import authenticate
-from installer_portal.database import db
 from tests.conftest import TEST_ARGON2
 from tests.factories import PASSWORD, UserFactory
 

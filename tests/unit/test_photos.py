@@ -11,7 +11,7 @@ import pytest
 import qrcode
 from PIL import Image, ImageDraw, ImageFilter
 
-from installer_portal.commissioning.photos import (
+from core.photos import (
     MAX_BYTES,
     MAX_PIXELS,
     PhotoError,

@@ -1,0 +1,39 @@
+"""PDFs from our own templates with WeasyPrint, which may read nothing but the app's PDF assets."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
+
+
+class AppFilesOnly(URLFetcher):
+    """Allows `data:` URIs and files under `root` only: no network, no other files, no redirects."""
+
+    def __init__(self, root: Path):
+        super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, timeout=2)
+        self.root = root.resolve()
+
+    def fetch(self, url, headers=None):
+        if url.startswith("file:"):
+            path = Path(unquote(urlsplit(url).path)).resolve()
+            if self.root not in path.parents:
+                raise ValueError(f"refused to fetch {url}")
+        elif not url.startswith("data:"):
+            raise ValueError(f"refused to fetch {url}")
+        return super().fetch(url, headers)
+
+
+def render_pdf(html: str) -> bytes:
+    """Render HTML whose stylesheets and images live in static/pdf/ (or are data: URIs)."""
+    assets = Path(current_app.static_folder) / "pdf"
+    return HTML(string=html, base_url=str(assets) + "/", url_fetcher=AppFilesOnly(assets)).write_pdf()
+
+
+def data_uri(data: bytes, mimetype: str) -> str:
+    """Bytes inlined in HTML (an image in a PDF): the fetcher reads `data:` URIs and nothing from the network."""
+    return f"data:{mimetype};base64,{base64.b64encode(data).decode()}"

@@ -1,0 +1,22 @@
+"""QR codes as images, for labels, certificates and anything else a phone's camera should open."""
+
+from __future__ import annotations
+
+import io
+
+import qrcode
+from PIL import Image
+
+
+def qr_image(text: str, *, box_size: int = 10, border: int = 4) -> Image.Image:
+    """The code as an RGB image, with error correction M (a scratched or dirty print still reads)."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=border)
+    code.add_data(text)
+    code.make(fit=True)
+    return code.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
+
+
+def qr_png(text: str, *, box_size: int = 10, border: int = 4) -> bytes:
+    buffer = io.BytesIO()
+    qr_image(text, box_size=box_size, border=border).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()

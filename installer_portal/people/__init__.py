@@ -1,1 +1,0 @@
-"""Finding people and telling their story, for the support console."""

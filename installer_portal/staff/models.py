@@ -1,0 +1,80 @@
+"""Audit records of what staff did. Rows are only ever added: updating or deleting one raises."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.database import db, enum_type, utcnow
+from core.enums import LabelledEnum
+from core.i18n import _l
+
+from ..accounts.models import User
+
+
+class AuditAction(LabelledEnum):
+    """What a staff member did.
+
+    - ``resend_confirmation``: mailed a new confirmation link.
+    - ``reissue_invitation``: replaced the invitation with a new one, mailed to the person.
+    - ``revoke_invitation``: withdrew the pending invitation.
+    - ``revoke_certificate``: withdrew a certificate.
+    - ``revoke_installer``: took the installer role away (the installer account details stay).
+    - ``restore_installer``: gave a revoked installer role back.
+    - ``decommission_station``: took a commissioned station out of service (person: its installer).
+    - ``transfer_station``: made another installer responsible for a station (person: the new installer).
+    """
+
+    RESEND_CONFIRMATION = "resend_confirmation", _l("Confirmation email sent again")
+    REISSUE_INVITATION = "reissue_invitation", _l("Invitation reissued")
+    REVOKE_INVITATION = "revoke_invitation", _l("Invitation revoked")
+    REVOKE_CERTIFICATE = "revoke_certificate", _l("Certificate revoked")
+    REVOKE_INSTALLER = "revoke_installer", _l("Installer role revoked")
+    RESTORE_INSTALLER = "restore_installer", _l("Installer role restored")
+    DECOMMISSION_STATION = "decommission_station", _l("Station decommissioned")
+    TRANSFER_STATION = "transfer_station", _l("Station transferred")
+
+
+class SubjectType(LabelledEnum):
+    """What kind of thing an action was done to; `subject_key` says which one.
+
+    - ``person``: a person (the key is their id).
+    - ``station``: a charging station (the key is its serial number).
+
+    Owner accounts, charge cards and invoices join as the back office arrives.
+    """
+
+    PERSON = "person", _l("Person")
+    STATION = "station", _l("Station")
+
+
+class AuditRecord(db.Model):
+    """Who did what to which subject, when and why. PII: the reason may name the person."""
+
+    __tablename__ = "audit_records"
+    __table_args__ = (Index("ix_audit_records_subject", "subject_type", "subject_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    subject_type: Mapped[SubjectType] = mapped_column(enum_type(SubjectType, name="subject_type", length=20))
+    #: Which subject: a person's id, a station's serial number.
+    subject_key: Mapped[str] = mapped_column(String(64))
+    #: The person the action concerns, listed on their console page: the person acted on, or the
+    #: installer of a station acted on. None for subjects that concern nobody in particular.
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[AuditAction] = mapped_column(enum_type(AuditAction, name="action", length=40))
+    reason: Mapped[str] = mapped_column(Text)
+    #: What the action touched, e.g. the certificate number or the station's serial number.
+    detail: Mapped[str | None] = mapped_column(String(200))
+
+    actor: Mapped[User] = relationship(foreign_keys=[actor_id])
+    person: Mapped[User | None] = relationship(foreign_keys=[subject_id])
+
+
+@event.listens_for(AuditRecord, "before_update")
+@event.listens_for(AuditRecord, "before_delete")
+def _append_only(mapper, connection, target) -> None:
+    raise RuntimeError("audit records are never changed or deleted")

@@ -1,0 +1,51 @@
+"""Stations the product knows, from the manufacturer's registry."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.database import db, enum_type, utcnow
+from core.enums import LabelledEnum
+from core.i18n import _l
+
+from ..accounts.models import User
+
+
+class StationStatus(LabelledEnum):
+    """Where a station is in its life.
+
+    - ``in_stock``: registered, not yet commissioned.
+    - ``commissioned``: an installer commissioned it.
+    - ``decommissioned``: taken out of service by support.
+    """
+
+    IN_STOCK = "in_stock", _l("In stock")
+    COMMISSIONED = "commissioned", _l("Commissioned")
+    DECOMMISSIONED = "decommissioned", _l("Decommissioned")
+
+
+class Station(db.Model):
+    """A charging station, identified by its serial number and its MAC address (both unique)."""
+
+    __tablename__ = "stations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(String(40), unique=True)
+    #: Upper case with colons: 00:1A:2B:3C:4D:5E (stations.mac.normalize_mac).
+    mac: Mapped[str] = mapped_column(String(17), unique=True)
+    model: Mapped[str] = mapped_column(String(100))
+    rated_power_kw: Mapped[Decimal] = mapped_column(Numeric(6, 1))
+    connectors: Mapped[int]
+    manufactured_on: Mapped[date]
+    status: Mapped[StationStatus] = mapped_column(enum_type(StationStatus, name="status", length=20),
+                                                  default=StationStatus.IN_STOCK)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The installer responsible for it: who commissioned it, or whom support transferred it to.
+    installer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    commissioned_at: Mapped[datetime | None]
+
+    installer: Mapped[User | None] = relationship()

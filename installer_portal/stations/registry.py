@@ -1,0 +1,124 @@
+"""The station registry: import from the manufacturer's CSV, row by row, reporting each bad row."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import func, or_, select
+
+from core.database import contains_pattern, db
+from core.i18n import _l
+
+from ..commissioning.models import Station
+from .mac import normalize_mac
+
+COLUMNS = ("serial", "mac", "model", "rated_power_kw", "connectors", "manufactured_on")
+MAX_ROWS = 20000
+
+
+@dataclass
+class RowProblem:
+    line: int
+    reason: str
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    unchanged: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    missing_columns: list[str] = field(default_factory=list)
+
+
+def _parse(row: dict[str, str]) -> tuple[dict, str | None]:
+    """The row's values, or the first reason it is not valid."""
+    values = {name: (row.get(name) or "").strip() for name in COLUMNS}
+    for name in COLUMNS:
+        if not values[name]:
+            return values, str(_l("missing %(field)s", field=name))
+    mac = normalize_mac(values["mac"])
+    if mac is None:
+        return values, str(_l("malformed MAC address %(mac)s", mac=values["mac"][:40]))
+    try:
+        power = Decimal(values["rated_power_kw"].replace(",", "."))
+        if not Decimal("0.1") <= power <= Decimal("1000"):
+            raise InvalidOperation
+    except InvalidOperation:
+        return values, str(_l("rated_power_kw must be a number of kW"))
+    if not values["connectors"].isdigit() or not 1 <= int(values["connectors"]) <= 16:
+        return values, str(_l("connectors must be a whole number from 1 to 16"))
+    try:
+        made = date.fromisoformat(values["manufactured_on"])
+    except ValueError:
+        return values, str(_l("manufactured_on must be a date like 2026-11-21"))
+    if len(values["serial"]) > 40 or len(values["model"]) > 100:
+        return values, str(_l("serial or model is too long"))
+    return {"serial": values["serial"], "mac": mac, "model": values["model"], "rated_power_kw": power,
+            "connectors": int(values["connectors"]), "manufactured_on": made}, None
+
+
+def import_stations(text: str) -> ImportReport:
+    """Import every valid row; report each bad row with its line and reason. Importing twice changes nothing.
+
+    Other columns are ignored; MACs are accepted in any common notation and stored normalized.
+    """
+    report = ImportReport()
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    reader.fieldnames = [name.strip().lower() for name in reader.fieldnames or []]
+    report.missing_columns = [name for name in COLUMNS if name not in reader.fieldnames]
+    if report.missing_columns:
+        return report
+    rows = []
+    for row in reader:
+        if len(rows) >= MAX_ROWS:
+            report.problems.append(RowProblem(reader.line_num, str(_l("too many rows; import the rest separately"))))
+            break
+        rows.append((reader.line_num, *_parse(row)))
+    serials = [values["serial"] for _line, values, _problem in rows]
+    macs = [values["mac"] for _line, values, problem in rows if problem is None]
+    known = list(db.session.scalars(select(Station).where(or_(Station.serial.in_(serials), Station.mac.in_(macs)))))
+    by_serial = {station.serial: station for station in known}
+    by_mac = {station.mac: station for station in known}
+    seen_serials: dict[str, int] = {}
+    seen_macs: dict[str, int] = {}
+    for line, values, problem in rows:
+        if problem is None and values["serial"] in seen_serials:
+            problem = str(_l("duplicate serial number (also on line %(line)s)", line=seen_serials[values["serial"]]))
+        if problem is None and values["mac"] in seen_macs:
+            problem = str(_l("duplicate MAC address (also on line %(line)s)", line=seen_macs[values["mac"]]))
+        if problem is None:
+            seen_serials[values["serial"]] = line
+            seen_macs[values["mac"]] = line
+            existing = by_serial.get(values["serial"])
+            other = by_mac.get(values["mac"])
+            if existing is not None and all(getattr(existing, name) == value for name, value in values.items()):
+                report.unchanged += 1
+                continue
+            if existing is not None:
+                problem = str(_l("serial number already registered with other details"))
+            elif other is not None:
+                problem = str(_l("MAC address already registered to serial number %(serial)s", serial=other.serial))
+        if problem is not None:
+            report.problems.append(RowProblem(line, problem))
+            continue
+        db.session.add(Station(**values))
+        report.imported += 1
+    db.session.flush()
+    return report
+
+
+def registered_stations(serials: list[str] | None = None, limit: int = 500, search: str = "") -> list[Station]:
+    """Stations by serial number, or whose serial contains `search` or whose MAC it is (in any notation);
+    all of them, newest first, when neither is given."""
+    query = select(Station).order_by(Station.created_at.desc(), Station.serial).limit(limit)
+    if serials is not None:
+        query = query.where(Station.serial.in_(serials[:limit]))
+    search = search.strip()[:40]
+    if search:
+        query = query.where(or_(func.lower(Station.serial).like(contains_pattern(search), escape="\\"),
+                                Station.mac == (normalize_mac(search) or "")))
+    return list(db.session.scalars(query))

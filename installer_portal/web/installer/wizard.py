@@ -1,0 +1,223 @@
+"""Commissioning on site: the wizard's steps, "My stations", the done page and the report.
+
+Thin views over commissioning.services: each step validates its form, calls one service and commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_login import current_user
+
+from core.database import db
+from core.downloads import attachment, cache_forever
+from core.errors import Refusal
+from core.forms import Form, show_error
+from core.i18n import _
+from core.photos import PHOTO_SIDE
+
+from ...commissioning.forms import InstallationForm, LocationForm, PhotoForm
+from ...commissioning.models import Commissioning, CommissioningStatus, PhotoKind
+from ...commissioning.report import report_filename, report_of
+from ...commissioning.rules import choice_labels
+from ...commissioning.services import (
+    MAX_PHOTOS,
+    Installation,
+    Location,
+    StationTaken,
+    Step,
+    add_photo,
+    commissionings_of,
+    confirm_commissioning,
+    next_step,
+    reachable,
+    remove_photo,
+    save_installation,
+    save_location,
+)
+from .blueprint import bp
+
+
+@bp.route("/stations/")
+def mine() -> ResponseReturnValue:
+    return render_template("commissioning/mine.html", commissionings=commissionings_of(current_user),
+                           steps=list(Step), next_step=next_step)
+
+
+def _commissioning(commissioning_id: int) -> Commissioning:
+    """The installer's own commissioning (a draft or a completed one); anyone else's is a 404."""
+    commissioning = db.session.get(Commissioning, commissioning_id)
+    if commissioning is None or commissioning.installer_id != current_user.id:
+        abort(404)
+    return commissioning
+
+
+def _step_url(commissioning_id: int, step: Step) -> str:
+    return url_for(".step", commissioning_id=commissioning_id, step=step.value)
+
+
+@bp.route("/commissionings/<int:commissioning_id>/")
+def resume(commissioning_id: int) -> ResponseReturnValue:
+    commissioning = _commissioning(commissioning_id)
+    if commissioning.status == CommissioningStatus.COMPLETED:
+        return redirect(url_for(".done", commissioning_id=commissioning_id))
+    if commissioning.status != CommissioningStatus.DRAFT:
+        return redirect(url_for("station.station", serial=commissioning.station.serial))
+    return redirect(_step_url(commissioning_id, next_step(commissioning)))
+
+
+@bp.route("/commissionings/<int:commissioning_id>/<any(location, installation, photos, review):step>",
+          methods=["GET", "POST"])
+def step(commissioning_id: int, step: str) -> ResponseReturnValue:
+    """Each step is its own page: saved on the server when sent, so back, forward and resuming work."""
+    draft = _commissioning(commissioning_id)
+    current = Step(step)
+    if draft.status == CommissioningStatus.COMPLETED:
+        return redirect(url_for(".done", commissioning_id=commissioning_id))
+    if draft.status != CommissioningStatus.DRAFT:
+        return _taken_redirect(commissioning_id, StationTaken())
+    if not reachable(draft, current):
+        return redirect(_step_url(commissioning_id, next_step(draft)))
+    return _STEPS[current](draft)
+
+
+def _page(draft: Commissioning, current: Step, status: int = 200, **context: Any) -> ResponseReturnValue:
+    return render_template(f"commissioning/step_{current.value}.html", draft=draft, station=draft.station,
+                           current=current, steps=[s for s in Step if s != Step.STATION], reachable=reachable,
+                           region=draft.installer.region, **context), status
+
+
+def _run(draft: Commissioning, form: Form, save: Callable[..., object], *args: Any,
+         field: str | None = None) -> ResponseReturnValue | None:
+    """Run one step's service and commit. A refusal keeps nothing: the form shows why (next to the field it
+    names, else `field`), or, when someone else commissioned the station meanwhile, the station page says so."""
+    draft_id = draft.id
+    try:
+        save(draft, *args)
+    except StationTaken as error:
+        db.session.rollback()
+        return _taken_redirect(draft_id, error)
+    except Refusal as error:
+        db.session.rollback()
+        show_error(form, error.field or field, error.message)
+        return None
+    db.session.commit()
+    return redirect(_step_url(draft_id, next_step(draft)))
+
+
+def _location(draft: Commissioning) -> ResponseReturnValue:
+    form = LocationForm(draft.installer.region, str(get_locale()), obj=draft)
+    if form.validate_on_submit():
+        location = Location(**{name: form[name].data for name in (
+            "site_name", "street", "postal_code", "city", "country", "latitude", "longitude", "accuracy_m")},
+            floor=form.floor.data or None, parking_bay=form.parking_bay.data or None)
+        done = _run(draft, form, save_location, location)
+        if done is not None:
+            return done
+        draft = _commissioning(draft.id)
+    return _page(draft, Step.LOCATION, 400 if request.method == "POST" else 200, form=form)
+
+
+def _installation(draft: Commissioning) -> ResponseReturnValue:
+    form = InstallationForm(draft.installer.region, obj=draft)
+    if request.method == "GET" and draft.phases:
+        form.phases.data = str(draft.phases)
+    if form.validate_on_submit():
+        installation = Installation(
+            breaker_a=form.breaker_a.data, max_current_a=form.max_current_a.data, phases=int(form.phases.data),
+            rcd_type=form.rcd_type.data, network=form.network.data, access=form.access.data,
+            earthing=form.earthing.data if "earthing" in form else None)
+        done = _run(draft, form, save_installation, installation)
+        if done is not None:
+            return done
+        draft = _commissioning(draft.id)
+    return _page(draft, Step.INSTALLATION, 400 if request.method == "POST" else 200, form=form)
+
+
+def _photos(draft: Commissioning) -> ResponseReturnValue:
+    """Photos are added one by one (small uploads on a weak connection); continuing needs at least one."""
+    form = PhotoForm()
+    if request.method == "POST":
+        if request.form.get("continue"):
+            if draft.photos:
+                return redirect(_step_url(draft.id, Step.REVIEW))
+            show_error(form, "photo", _("Add at least one photo: the installed charging station."))
+        elif form.validate_on_submit():
+            done = _run(draft, form, add_photo, PhotoKind(form.kind.data), form.photo.data.read(), field="photo")
+            if done is not None:
+                flash(_("Photo added."), "success")
+                return redirect(_step_url(draft.id, Step.PHOTOS))
+            draft = _commissioning(draft.id)
+    return _page(draft, Step.PHOTOS, 400 if form.errors else 200, form=form, max_photos=MAX_PHOTOS,
+                 photo_side=PHOTO_SIDE)
+
+
+def _review(draft: Commissioning) -> ResponseReturnValue:
+    if request.method == "POST":
+        draft_id = draft.id
+        try:
+            confirm_commissioning(draft, current_user._get_current_object())
+        except StationTaken as error:
+            db.session.rollback()
+            if db.session.get(Commissioning, draft_id).status == CommissioningStatus.COMPLETED:
+                # A double tap: the first one went through.
+                return redirect(url_for(".done", commissioning_id=draft_id))
+            return _taken_redirect(draft_id, error)
+        except Refusal as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            return redirect(_step_url(draft_id, Step.REVIEW))
+        db.session.commit()
+        return redirect(url_for(".done", commissioning_id=draft_id))
+    return _page(draft, Step.REVIEW, **choice_labels(draft.installer.region))
+
+
+_STEPS = {Step.LOCATION: _location, Step.INSTALLATION: _installation, Step.PHOTOS: _photos, Step.REVIEW: _review}
+
+
+@bp.route("/commissionings/<int:commissioning_id>/photos/<int:photo_id>/remove", methods=["POST"])
+def remove(commissioning_id: int, photo_id: int) -> ResponseReturnValue:
+    draft = _commissioning(commissioning_id)
+    try:
+        remove_photo(draft, photo_id)
+    except StationTaken as error:
+        db.session.rollback()
+        return _taken_redirect(commissioning_id, error)
+    db.session.commit()
+    return redirect(_step_url(commissioning_id, Step.PHOTOS))
+
+
+def _taken_redirect(commissioning_id: int, error: Refusal) -> ResponseReturnValue:
+    """Someone else commissioned the station: the station page says so."""
+    flash(error.message, "error")
+    commissioning = db.session.get(Commissioning, commissioning_id)
+    return redirect(url_for("station.station", serial=commissioning.station.serial))
+
+
+@bp.route("/commissionings/<int:commissioning_id>/photos/<int:photo_id>.jpg")
+def photo(commissioning_id: int, photo_id: int) -> ResponseReturnValue:
+    for stored in _commissioning(commissioning_id).photos:
+        if stored.id == photo_id:
+            return cache_forever(Response(stored.jpeg, mimetype="image/jpeg"))
+    abort(404)
+
+
+@bp.route("/commissionings/<int:commissioning_id>/done")
+def done(commissioning_id: int) -> ResponseReturnValue:
+    commissioning = _commissioning(commissioning_id)
+    if commissioning.status != CommissioningStatus.COMPLETED:
+        return redirect(url_for(".resume", commissioning_id=commissioning_id))
+    return render_template("commissioning/done.html", commissioning=commissioning, station=commissioning.station)
+
+
+@bp.route("/commissionings/<int:commissioning_id>/report.pdf")
+def report(commissioning_id: int) -> ResponseReturnValue:
+    commissioning = _commissioning(commissioning_id)
+    stored = report_of(commissioning) if commissioning.status == CommissioningStatus.COMPLETED else None
+    if stored is None:
+        abort(404)
+    return attachment(stored.pdf, "application/pdf", report_filename(commissioning))

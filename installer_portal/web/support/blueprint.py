@@ -1,0 +1,65 @@
+"""The support console's blueprint, its one access check, and how every staff action is run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from core.database import db
+from core.errors import Refusal
+from core.forms import Form
+from core.i18n import _, _l
+from core.redirects import safe_next
+
+from ...accounts.freshness import fresh_login_required
+from ...extensions import login_manager
+from ...staff.models import AuditAction
+
+bp = Blueprint("support", __name__, url_prefix="/support")
+
+#: Staff actions need the password typed this recently (at login or on the confirm page).
+STAFF_ACTION_WINDOW = timedelta(minutes=15)
+
+
+@bp.before_request
+def require_staff() -> ResponseReturnValue | None:
+    """One access check for every console page, so a new page is protected by default."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.is_staff:
+        abort(403)
+    return None
+
+
+def staff_action(back: Callable[..., str]) -> Callable:
+    """Mark a route as a staff action: it runs only with a password typed in the last 15 minutes, and the
+    confirm-password page returns to `back(**view_args)`, the page the action was offered on."""
+    return fresh_login_required(STAFF_ACTION_WINDOW, confirm_endpoint="support.confirm_password", back=back,
+                                message=_l("Type your password again before you change someone's account."))
+
+
+def run_action(page: str, action: AuditAction, form: Form, run: Callable[..., Any], *args: Any) -> ResponseReturnValue:
+    """Every staff action: the form's fields, the action (which checks the reason and audits), one commit,
+    and a message saying what happened."""
+    if not form.validate_on_submit():
+        flash(next(iter(form.errors.values()))[0], "error")
+        return redirect(page)
+    fields = {name: field.data or "" for name, field in form._fields.items() if name != "csrf_token"}
+    try:
+        run(current_user._get_current_object(), *args, **fields)
+    except Refusal as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(page)
+    db.session.commit()
+    flash(_("Done: %(action)s.", action=action.label), "success")
+    return redirect(page)
+
+
+def next_page(default_endpoint: str) -> str:
+    return safe_next(request.args.get("next")) or url_for(default_endpoint)

@@ -1,0 +1,34 @@
+"""The shape of the tree: the kernel and the learning platform stand without the product."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("module", ["lms.models", "lms.api", "core.database", "core.mail.services"])
+def test_importing_the_kernel_or_the_learning_platform_loads_no_product_module(module):
+    loaded = subprocess.run(  # noqa: S603 (this interpreter, a fixed module name)
+        [sys.executable, "-c", f"import sys, {module}; print(sorted(m for m in sys.modules "
+                               "if m.split('.')[0] == 'installer_portal'))"],
+        cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"
+
+
+@pytest.mark.parametrize("package", ["lms", "core"])
+def test_no_line_of_the_kernel_or_the_learning_platform_names_the_product(package):
+    naming = [f"{path.relative_to(ROOT)}:{number}" for path in sorted((ROOT / package).rglob("*.py"))
+              for number, line in enumerate(path.read_text().splitlines(), 1) if "installer_portal" in line]
+    assert naming == []
+
+
+def test_the_product_package_exports_nothing():
+    exported = subprocess.run(
+        [sys.executable, "-c", "import installer_portal; print([n for n in vars(installer_portal) if n[0] != '_'])"],
+        cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    assert exported == "[]"
