@@ -15,14 +15,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 
-from core.forms import Form
+from core.forms import REQUIRED, Form
 from core.i18n import LANGUAGES, _l
 
 from ..markets import Region, country_choices
 from . import passwords
 from .services import AccountError, normalize_email, normalize_mobile
-
-_REQUIRED = _l("This field is required.")
 
 
 def _valid_email(form, field) -> None:
@@ -42,18 +40,18 @@ def _strong_password(form, field) -> None:
 
 
 def _email_field():
-    return EmailField(_l("Email address"), validators=[DataRequired(_REQUIRED), Length(max=254), _valid_email],
+    return EmailField(_l("Email address"), validators=[DataRequired(REQUIRED), Length(max=254), _valid_email],
                       render_kw={"autocomplete": "email", "inputmode": "email", "spellcheck": "false"})
 
 
 def _new_password_fields():
     password = PasswordField(
-        _l("Password"), validators=[InputRequired(_REQUIRED), _strong_password],
+        _l("Password"), validators=[InputRequired(REQUIRED), _strong_password],
         description=_l("At least 12 characters. A few unrelated words make a strong, memorable password."),
         render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(
         _l("Confirm password"),
-        validators=[InputRequired(_REQUIRED), EqualTo("password", _l("The two passwords do not match."))],
+        validators=[InputRequired(REQUIRED), EqualTo("password", _l("The two passwords do not match."))],
         render_kw={"autocomplete": "new-password"})
     return password, confirm
 
@@ -72,9 +70,9 @@ class SignUpForm(Form):
 
 
 class LoginForm(Form):
-    email = EmailField(_l("Email address"), validators=[DataRequired(_REQUIRED), Length(max=254)],
+    email = EmailField(_l("Email address"), validators=[DataRequired(REQUIRED), Length(max=254)],
                        render_kw={"autocomplete": "username", "inputmode": "email", "spellcheck": "false"})
-    password = PasswordField(_l("Password"), validators=[InputRequired(_REQUIRED)],
+    password = PasswordField(_l("Password"), validators=[InputRequired(REQUIRED)],
                              render_kw={"autocomplete": "current-password"})
     remember = BooleanField(_l("Keep me logged in on this device for 14 days"))
 
@@ -90,24 +88,24 @@ class ResetPasswordForm(Form):
 
 
 class ChangePasswordForm(Form):
-    current_password = PasswordField(_l("Current password"), validators=[InputRequired(_REQUIRED)],
+    current_password = PasswordField(_l("Current password"), validators=[InputRequired(REQUIRED)],
                                      render_kw={"autocomplete": "current-password"})
     password, confirm_password = _new_password_fields()
 
 
 class ProfileForm(Form):
-    first_name = StringField(_l("First name"), validators=[DataRequired(_REQUIRED), Length(max=100)],
+    first_name = StringField(_l("First name"), validators=[DataRequired(REQUIRED), Length(max=100)],
                              render_kw={"autocomplete": "given-name"})
-    last_name = StringField(_l("Last name"), validators=[DataRequired(_REQUIRED), Length(max=100)],
+    last_name = StringField(_l("Last name"), validators=[DataRequired(REQUIRED), Length(max=100)],
                             render_kw={"autocomplete": "family-name"})
-    country = SelectField(_l("Country"), validators=[InputRequired(_REQUIRED)])
-    phone = TelField(_l("Mobile phone"), validators=[DataRequired(_REQUIRED), Length(max=32)],
+    country = SelectField(_l("Country"), validators=[InputRequired(REQUIRED)])
+    phone = TelField(_l("Mobile phone"), validators=[DataRequired(REQUIRED), Length(max=32)],
                      description=_l("We call this number only about your account or a station you installed."),
                      render_kw={"autocomplete": "tel", "inputmode": "tel"})
     locale = SelectField(_l("Preferred language"),
                          choices=[SelectChoice(code, name, render_kw={"lang": code})
                                   for code, name in LANGUAGES.items()],
-                         validators=[InputRequired(_REQUIRED)],
+                         validators=[InputRequired(REQUIRED)],
                          description=_l("Pages and emails will be in this language."))
     company_name = StringField(_l("Company name (optional)"), validators=[Optional(), Length(max=200)],
                                render_kw={"autocomplete": "organization"})

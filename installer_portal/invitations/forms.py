@@ -6,12 +6,10 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from core.forms import Form
+from core.forms import REQUIRED, Form
 from core.i18n import _l
 
 from ..markets import Region
-
-_REQUIRED = _l("This field is required.")
 
 #: Where a North American electrical licence can come from: US states and DC, Canadian provinces and territories.
 LICENCE_REGIONS = {
@@ -23,7 +21,7 @@ LICENCE_REGIONS = {
 
 
 class InstallerSetupForm(Form):
-    business_name = StringField(_l("Trading name or employer"), validators=[DataRequired(_REQUIRED), Length(max=200)],
+    business_name = StringField(_l("Trading name or employer"), validators=[DataRequired(REQUIRED), Length(max=200)],
                                 description=_l("The business you install charging stations for."),
                                 render_kw={"autocomplete": "organization"})
     licence_number = StringField(_l("Electrical license number"), validators=[Optional(), Length(max=50)],
@@ -36,8 +34,8 @@ class InstallerSetupForm(Form):
         super().__init__(*args, **kwargs)
         self.needs_licence = region == Region.NORTH_AMERICA
         if self.needs_licence:
-            self.licence_number.validators = [InputRequired(_REQUIRED), Length(max=50)]
-            self.licence_region.validators = [InputRequired(_REQUIRED)]
+            self.licence_number.validators = [InputRequired(REQUIRED), Length(max=50)]
+            self.licence_region.validators = [InputRequired(REQUIRED)]
             # Flags are read from the validators when fields are bound, so mark them required here too.
             self.licence_number.flags.required = self.licence_region.flags.required = True
             self.licence_region.choices = [SelectChoice("", "—")] + [
