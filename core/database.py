@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask import current_app, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Enum, MetaData, event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
 
 #: Constraint names are deterministic so that migrations can refer to them on SQLite and PostgreSQL.
@@ -34,14 +37,14 @@ class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetimes are not stored; use utcnow()")
         return value.astimezone(UTC)
 
-    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -63,8 +66,16 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+if TYPE_CHECKING:
+    #: Every model's base. For the type checker it is `Base`; at run time Flask-SQLAlchemy's `db.Model`
+    #: (`Base` with Flask-SQLAlchemy's mixins), which it builds dynamically and mypy cannot see.
+    Model = Base
+else:
+    Model = db.Model
 
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+V = TypeVar("V", bound=Callable[..., Any])
+M = TypeVar("M", bound=Base)
 
 
 def _writes() -> bool:
@@ -81,9 +92,9 @@ def _writes() -> bool:
     return bool(getattr(view, "writes_on_get", False))
 
 
-def writes_on_get(view):
+def writes_on_get(view: V) -> V:
     """Mark a GET view that changes data (a link followed from an email)."""
-    view.writes_on_get = True
+    view.writes_on_get = True  # type: ignore[attr-defined]
     return view
 
 
@@ -98,7 +109,7 @@ def begin_writing() -> None:
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_connect(dbapi_connection, connection_record) -> None:
+def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
     if type(dbapi_connection).__module__ != "sqlite3":
         return
     # Let SQLAlchemy emit BEGIN itself (see _sqlite_begin); pysqlite's own transaction
@@ -113,7 +124,7 @@ def _sqlite_connect(dbapi_connection, connection_record) -> None:
 
 
 @event.listens_for(Engine, "begin")
-def _sqlite_begin(connection) -> None:
+def _sqlite_begin(connection: Connection) -> None:
     if connection.dialect.name != "sqlite":
         return
     # A deferred transaction that reads and then writes can fail at once with SQLITE_BUSY in
@@ -121,7 +132,13 @@ def _sqlite_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if _writes() else "BEGIN")
 
 
-def get_or_create(model, lookup: dict, **defaults):
+def changed_rows(statement: Executable, params: dict[str, Any] | None = None) -> int:
+    """Run a conditional UPDATE or DELETE and return how many rows it changed: the number that decides which
+    of two concurrent requests won (1: this one; 0: someone else got there first)."""
+    return cast(CursorResult[Any], db.session.execute(statement, params)).rowcount
+
+
+def get_or_create(model: type[M], lookup: dict[str, Any], **defaults: Any) -> tuple[M, bool]:
     """Insert-or-return-existing: a concurrent insert of the same row loses on the unique constraint."""
     row = db.session.scalar(select(model).filter_by(**lookup))
     if row is not None:
@@ -131,7 +148,7 @@ def get_or_create(model, lookup: dict, **defaults):
             row = model(**lookup, **defaults)
             db.session.add(row)
     except IntegrityError:
-        return db.session.scalar(select(model).filter_by(**lookup)), False
+        return db.session.scalars(select(model).filter_by(**lookup)).one(), False
     return row, True
 
 

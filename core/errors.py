@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from .enums import LabelledEnum
 
@@ -32,9 +32,12 @@ class Refusal(Exception):
         return self.message
 
 
-class ProblemRefusal(Refusal):
+P = TypeVar("P", bound=LabelledEnum)
+
+
+class ProblemRefusal(Refusal, Generic[P]):
     """A refusal whose reason is a member of a problem enum: the member is the code, its label the message."""
 
-    def __init__(self, problem: LabelledEnum, field: str | None = None) -> None:
+    def __init__(self, problem: P, field: str | None = None) -> None:
         super().__init__(problem, field, code=problem)
         self.problem = problem

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, request, session
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms import PasswordField
 
 from .i18n import _l
@@ -14,7 +17,7 @@ RECOVERY_KEY = "form_recovery"
 _RECOVERY_LIMIT = 2000
 
 
-def park_form_input(endpoint: str, form_data) -> None:
+def park_form_input(endpoint: str, form_data: MultiDict[str, str]) -> None:
     """Keep the non-secret fields of a rejected submission for the next GET of the same form."""
     kept = {}
     for name, value in form_data.items(multi=False):
@@ -28,7 +31,7 @@ def park_form_input(endpoint: str, form_data) -> None:
 class Form(FlaskForm):
     """A Flask-WTF form (CSRF-protected) that refills itself after an expired-token round trip."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         parked = session.get(RECOVERY_KEY)
         if request.method == "GET" and parked and parked.get("endpoint") == request.endpoint:

@@ -34,7 +34,7 @@ def select_locale() -> str:
     if not has_request_context():
         return DEFAULT_LANGUAGE  # CLI commands and the mail sender (mail sets its own language)
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
-        return current_user.locale
+        return str(current_user.locale)
     picked = supported_language(request.cookies.get(LANGUAGE_COOKIE))
     if picked:
         return picked

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
@@ -18,7 +19,7 @@ class AppFilesOnly(URLFetcher):
         super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, timeout=2)
         self.root = root.resolve()
 
-    def fetch(self, url, headers=None):
+    def fetch(self, url: str, headers: Any = None) -> Any:
         if url.startswith("file:"):
             path = Path(unquote(urlsplit(url).path)).resolve()
             if self.root not in path.parents:
@@ -30,8 +31,9 @@ class AppFilesOnly(URLFetcher):
 
 def render_pdf(html: str) -> bytes:
     """Render HTML whose stylesheets and images live in static/pdf/ (or are data: URIs)."""
-    assets = Path(current_app.static_folder) / "pdf"
-    return HTML(string=html, base_url=str(assets) + "/", url_fetcher=AppFilesOnly(assets)).write_pdf()
+    assets = Path(current_app.static_folder or "static") / "pdf"
+    pdf: bytes = HTML(string=html, base_url=str(assets) + "/", url_fetcher=AppFilesOnly(assets)).write_pdf()
+    return pdf
 
 
 def data_uri(data: bytes, mimetype: str) -> str:

@@ -35,7 +35,7 @@ class PhotoProblem(LabelledEnum):
                                             "megapixels.")
 
 
-class PhotoError(ProblemRefusal):
+class PhotoError(ProblemRefusal[PhotoProblem]):
     """An upload that is not a usable photo."""
 
 
@@ -52,15 +52,15 @@ def open_photo(data: bytes) -> Image.Image:
     if len(data) > MAX_BYTES:
         raise PhotoError(PhotoProblem.TOO_LARGE)
     try:
-        image = Image.open(io.BytesIO(data), formats=FORMATS)
+        opened = Image.open(io.BytesIO(data), formats=FORMATS)
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
         raise PhotoError(PhotoProblem.TOO_MANY_PIXELS) from error
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
         raise PhotoError(PhotoProblem.NOT_AN_IMAGE) from error
-    if image.width * image.height > MAX_PIXELS:
+    if opened.width * opened.height > MAX_PIXELS:
         raise PhotoError(PhotoProblem.TOO_MANY_PIXELS)
     try:
-        image = ImageOps.exif_transpose(image)  # decodes; a truncated or corrupt file fails here
+        image = ImageOps.exif_transpose(opened)  # decodes; a truncated or corrupt file fails here
     except (OSError, ValueError, SyntaxError) as error:
         raise PhotoError(PhotoProblem.NOT_AN_IMAGE) from error
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
@@ -106,7 +106,7 @@ def decode_qr(image: Image.Image) -> list[str]:
         if side not in sizes:
             sizes[side] = _reduced(gray, side)
         view = enhance(sizes[side]) if enhance else sizes[side]
-        codes = zxingcpp.read_barcodes(view, formats=zxingcpp.BarcodeFormat.QRCode)
+        codes = zxingcpp.read_barcodes(view, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode))
         if codes:
             return list(dict.fromkeys(code.bytes.decode("utf-8", "replace") for code in codes))
     return []

@@ -13,7 +13,8 @@ def qr_image(text: str, *, box_size: int = 10, border: int = 4) -> Image.Image:
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=box_size, border=border)
     code.add_data(text)
     code.make(fit=True)
-    return code.make_image(fill_color="black", back_color="white").get_image().convert("RGB")
+    image: Image.Image = code.make_image(fill_color="black", back_color="white").get_image()
+    return image.convert("RGB")
 
 
 def qr_png(text: str, *, box_size: int = 10, border: int = 4) -> bytes:

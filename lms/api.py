@@ -52,16 +52,16 @@ def valid_certificate(user_id: int, now: datetime | None = None) -> Certificate 
 
 def course_title(course: Course, language: str) -> str:
     """The course's title in `language`, or in its first language."""
-    return course.title.get(language) or course.title[course.languages[0]]
+    return str(course.title.get(language) or course.title[course.languages[0]])
 
 
-def enrollments_of(user_id: int) -> list[Row[tuple[Enrollment, Course]]]:
+def enrollments_of(user_id: int) -> list[Row[Enrollment, Course]]:
     """The courses the learner started, with where they are."""
     return list(db.session.execute(select(Enrollment, Course).join(Course, Enrollment.course_id == Course.id)
                                    .where(Enrollment.user_id == user_id).order_by(Enrollment.started_at)).all())
 
 
-def quiz_attempts_of(user_id: int) -> list[Row[tuple[QuizAttempt, Course]]]:
+def quiz_attempts_of(user_id: int) -> list[Row[QuizAttempt, Course]]:
     """Every quiz attempt of the learner, in any course."""
     return list(db.session.execute(select(QuizAttempt, Course).join(Course, QuizAttempt.course_id == Course.id)
                                    .where(QuizAttempt.user_id == user_id).order_by(QuizAttempt.started_at)).all())

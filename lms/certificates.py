@@ -12,7 +12,7 @@ from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from core.database import db
+from core.database import changed_rows, db
 from core.i18n import _
 from core.pdf import data_uri, render_pdf
 from core.qr import qr_png
@@ -112,9 +112,9 @@ def send_expiry_reminders(now: datetime) -> int:
                    column.is_(None))).all()
         for certificate in due:
             values = {f"reminded_{d}_at": now for d in REMINDER_DAYS if d >= days}
-            claimed = db.session.execute(
+            claimed = changed_rows(
                 update(Certificate).where(Certificate.id == certificate.id, column.is_(None)).values(**values)
-                .execution_options(synchronize_session=False)).rowcount
+                .execution_options(synchronize_session=False))
             if claimed:
                 db.session.refresh(certificate)
                 signals.certificate_expiring.send(certificate, days_left=days)

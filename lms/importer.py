@@ -243,7 +243,7 @@ class _Reader:
         has_duration = video is not None and isinstance(duration, int | float)
         spec = LessonSpec(key=key, module_key=module_key, body={}, required=bool(required), video=video_url,
                           title=self._texts(table.get("title"), f"lesson '{key}' title"),
-                          duration=float(duration) if has_duration else None)
+                          duration=float(duration) if has_duration and duration is not None else None)
         for language in self.languages:
             path = self.folder / "lessons" / f"{key}.{language}.md"
             try:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from core.database import db, enum_type, utcnow
+from core.database import Model, enum_type, utcnow
 from core.enums import LabelledEnum
 from core.i18n import _l
 
@@ -21,7 +21,7 @@ from core.i18n import _l
 Translated = dict[str, Any]
 
 
-class Course(db.Model):
+class Course(Model):
     """A course as last imported from `courses/<slug>/`. Never deleted: progress and certificates refer to it."""
 
     __tablename__ = "lms_courses"
@@ -52,7 +52,7 @@ class Course(db.Model):
     lessons: Mapped[list[Lesson]] = relationship(order_by="Lesson.position", back_populates="course", lazy="raise")
 
 
-class CourseModule(db.Model):
+class CourseModule(Model):
     """A group of lessons. `retired_at` is set when the module left the manifest."""
 
     __tablename__ = "lms_modules"
@@ -69,7 +69,7 @@ class CourseModule(db.Model):
     course: Mapped[Course] = relationship(back_populates="modules")
 
 
-class Lesson(db.Model):
+class Lesson(Model):
     """A text or video lesson. Its `version` changes when its content does, and progress is per version."""
 
     __tablename__ = "lms_lessons"
@@ -107,7 +107,7 @@ class QuestionKind(StrEnum):
     MULTIPLE = "multiple"
 
 
-class Question(db.Model):
+class Question(Model):
     """A question of a course's final quiz. The right answers never leave the server."""
 
     __tablename__ = "lms_questions"
@@ -128,7 +128,7 @@ class Question(db.Model):
     retired_at: Mapped[datetime | None]
 
 
-class Media(db.Model):
+class Media(Model):
     """An image or video of a lesson, stored by content hash so every app server can serve it."""
 
     __tablename__ = "lms_media"
@@ -140,7 +140,7 @@ class Media(db.Model):
     data: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
 
 
-class Enrollment(db.Model):
+class Enrollment(Model):
     """A learner's place in a course: where they left off, so any device can continue there."""
 
     __tablename__ = "lms_enrollments"
@@ -156,7 +156,7 @@ class Enrollment(db.Model):
     completed_at: Mapped[datetime | None]
 
 
-class LessonProgress(db.Model):
+class LessonProgress(Model):
     """One learner's progress on one version of a lesson. Rows are never deleted.
 
     PII: none beyond the learner id.
@@ -179,7 +179,7 @@ class LessonProgress(db.Model):
     reported_at: Mapped[datetime | None]
 
 
-class QuizAttempt(db.Model):
+class QuizAttempt(Model):
     """One attempt at a course's final quiz, stored with its question order and the answers given."""
 
     __tablename__ = "lms_quiz_attempts"
@@ -218,7 +218,7 @@ class CertificateStatus(LabelledEnum):
     REVOKED = "revoked", _l("Revoked")
 
 
-class Certificate(db.Model):
+class Certificate(Model):
     """Proof that a learner passed a certifying course.
 
     PII: the holder's name as it was when the certificate was issued (printed and shown on the
@@ -253,7 +253,7 @@ class Certificate(db.Model):
         return CertificateStatus.VALID
 
 
-class CertificateRevocation(db.Model):
+class CertificateRevocation(Model):
     """Staff withdrew a certificate: who, when and why."""
 
     __tablename__ = "lms_certificate_revocations"
@@ -267,7 +267,7 @@ class CertificateRevocation(db.Model):
     certificate: Mapped[Certificate] = relationship(back_populates="revocation")
 
 
-class CertificatePdf(db.Model):
+class CertificatePdf(Model):
     """A certificate rendered once per language, so downloads never run WeasyPrint again."""
 
     __tablename__ = "lms_certificate_pdfs"

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from flask_babel import format_percent
 from sqlalchemy import bindparam, select, update
 
-from core.database import db, get_or_create
+from core.database import changed_rows, db, get_or_create
 from core.enums import LabelledEnum
 from core.i18n import _, _l
 
@@ -115,7 +116,7 @@ def lesson_body(course: Course, lesson: LessonInfo, language: str) -> str:
     key = (*_version_key(course), lesson.id)
     bodies = _BODIES.get(key)
     if bodies is None:
-        bodies = db.session.scalar(select(Lesson.body).where(Lesson.id == lesson.id))
+        bodies = db.session.scalars(select(Lesson.body).where(Lesson.id == lesson.id)).one()
         if len(_BODIES) >= _BODIES_KEPT:
             _BODIES.clear()
         _BODIES[key] = bodies
@@ -149,14 +150,14 @@ class CourseState:
     enrollment: Enrollment | None
     now: datetime
     #: Loaded when first asked for: the player does not need it.
-    _certificate: object = _UNLOADED
+    _certificate: Any = _UNLOADED
     user_id: int | None = None
 
     @property
     def certificate(self) -> Certificate | None:
         if self._certificate is _UNLOADED:
-            self._certificate = latest_certificate(self.user_id, self.course.id)
-        return self._certificate
+            self._certificate = latest_certificate(self.user_id or 0, self.course.id)
+        return cast(Certificate | None, self._certificate)
 
     def lesson(self, key: str) -> LessonState:
         for state in self.lessons:
@@ -185,9 +186,9 @@ class CourseState:
 
     @property
     def status(self) -> CourseStatus:
-        certificate_status = self.certificate_status
-        if certificate_status == CertificateStatus.VALID:
-            expires = self.certificate.expires_at
+        certificate, certificate_status = self.certificate, self.certificate_status
+        if certificate is not None and certificate_status == CertificateStatus.VALID:
+            expires = certificate.expires_at
             if expires is not None and expires - self.now <= RENEWAL_WINDOW:
                 return CourseStatus.EXPIRING
             return CourseStatus.CERTIFIED
@@ -277,15 +278,15 @@ def record_visit(user_id: int, course_id: int, lesson_id: int, version: str, now
     Plain UPDATEs first (the usual case, no rows loaded), inserts when it is the first visit.
     `resume_lesson_id` is the enrollment's current resume point, if known.
     """
-    visited = db.session.execute(
-        _REVISIT, {"b_user": user_id, "b_lesson": lesson_id, "b_version": version, "b_now": now}).rowcount
+    visited = changed_rows(
+        _REVISIT, {"b_user": user_id, "b_lesson": lesson_id, "b_version": version, "b_now": now})
     if not visited:
         get_or_create(LessonProgress, {"user_id": user_id, "lesson_id": lesson_id, "version": version},
                        first_opened_at=now, last_opened_at=now, watched=[])
     if resume_lesson_id == lesson_id:
         return  # reopening the lesson the learner resumes at: the resume point stays
-    enrolled = db.session.execute(
-        _MOVE_RESUME_POINT, {"b_user": user_id, "b_course": course_id, "b_lesson": lesson_id, "b_now": now}).rowcount
+    enrolled = changed_rows(
+        _MOVE_RESUME_POINT, {"b_user": user_id, "b_course": course_id, "b_lesson": lesson_id, "b_now": now})
     if not enrolled:
         get_or_create(Enrollment, {"user_id": user_id, "course_id": course_id},
                        started_at=now, last_active_at=now, last_lesson_id=lesson_id)
@@ -303,9 +304,9 @@ def complete_lesson(user_id: int, state: CourseState, key: str) -> LessonState:
     if lesson_state.progress is None:
         record_visit(user_id, state.course.id, lesson.id, lesson.version, state.now,
                      state.enrollment.last_lesson_id if state.enrollment else None)
-        lesson_state.progress = db.session.scalar(select(LessonProgress).where(
+        lesson_state.progress = db.session.scalars(select(LessonProgress).where(
             LessonProgress.user_id == user_id, LessonProgress.lesson_id == lesson.id,
-            LessonProgress.version == lesson.version))
+            LessonProgress.version == lesson.version)).one()
     progress = lesson_state.progress
     if lesson_state.lesson.is_video and progress.completed_at is None:
         raise LearningError(_("Watch at least %(share)s of the video before you continue.",
@@ -373,12 +374,13 @@ def report_watched(user_id: int, state: CourseState, key: str, raw_ranges: objec
     """
     lesson_state = state.lesson(key)
     lesson = lesson_state.lesson
-    if not lesson.is_video:
+    if lesson.duration_seconds is None:
         raise LearningError(_("This lesson has no video."), code=INVALID)
     if not lesson_state.reachable or lesson_state.progress is None:
         raise LearningError(_("Open the lesson before you watch its video."))
     progress = lesson_state.progress
-    ranges = parse_ranges(raw_ranges, lesson.duration_seconds)
+    duration = lesson.duration_seconds
+    ranges = parse_ranges(raw_ranges, duration)
     merged = merge_ranges([*progress.watched, *ranges])
     gain = covered_seconds(merged) - covered_seconds(progress.watched)
     since = progress.reported_at if progress.reported_at and progress.reported_at > progress.last_opened_at \
@@ -389,7 +391,7 @@ def report_watched(user_id: int, state: CourseState, key: str, raw_ranges: objec
                             code=INVALID)
     progress.watched = merged
     progress.reported_at = state.now
-    if progress.completed_at is None and covered_seconds(merged) >= VIDEO_COMPLETE_SHARE * lesson.duration_seconds:
+    if progress.completed_at is None and covered_seconds(merged) >= VIDEO_COMPLETE_SHARE * duration:
         progress.completed_at = state.now
         progress.seconds_spent += int(min(elapsed, MAX_VISIT.total_seconds()))
         _refresh_reachability(state)

@@ -15,7 +15,7 @@ from flask_babel import format_datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core.database import db, get_or_create
+from core.database import changed_rows, db, get_or_create
 from core.i18n import _, ngettext
 
 from . import signals
@@ -33,13 +33,14 @@ def locked_until(attempts: list[QuizAttempt], max_attempts: int, cooldown_hours:
     Failures count since the last pass. After every `max_attempts` failures in a row the learner
     waits `cooldown_hours` from the last of them; then a new series starts.
     """
-    submitted = sorted((a for a in attempts if a.submitted_at is not None), key=lambda a: a.submitted_at)
+    submitted = sorted(((a.submitted_at, bool(a.passed)) for a in attempts if a.submitted_at is not None),
+                       key=lambda pair: pair[0])
     failures = 0
-    for attempt in submitted:
-        failures = 0 if attempt.passed else failures + 1
+    for _at, passed in submitted:
+        failures = 0 if passed else failures + 1
     if failures == 0 or failures % max_attempts or not cooldown_hours:
         return None
-    return submitted[-1].submitted_at + timedelta(hours=cooldown_hours)
+    return submitted[-1][0] + timedelta(hours=cooldown_hours)
 
 
 def quiz_blockers(state: CourseState, attempts: list[QuizAttempt]) -> list[str]:
@@ -103,9 +104,9 @@ def open_attempt(user_id: int, state: CourseState) -> QuizAttempt:
             db.session.add(attempt)
     except IntegrityError:
         # Another tab started the attempt at the same moment: use that one.
-        return db.session.scalar(select(QuizAttempt).where(
+        return db.session.scalars(select(QuizAttempt).where(
             QuizAttempt.user_id == user_id, QuizAttempt.course_id == state.course.id,
-            QuizAttempt.submitted_at.is_(None)))
+            QuizAttempt.submitted_at.is_(None))).one()
     return attempt
 
 
@@ -191,11 +192,11 @@ def submit_attempt(user_id: int, holder_name: str, region: str, state: CourseSta
     answers = parse_answers(attempt, questions, form)
     result = score(questions, answers)
     passed = result.passes(state.course.pass_mark)
-    claimed = db.session.execute(
+    claimed = changed_rows(
         update(QuizAttempt).where(QuizAttempt.id == attempt.id, QuizAttempt.submitted_at.is_(None))
         .values(submitted_at=state.now, answers={str(k): sorted(v) for k, v in answers.items()},
                 score=result.percent, passed=passed, review=result.review)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False))
     db.session.refresh(attempt)
     if not claimed:
         return Submission(attempt=attempt, recorded=False)

@@ -22,6 +22,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import format_percent, get_locale
 from flask_login import current_user
 from sqlalchemy import bindparam, func, select
@@ -56,7 +57,8 @@ _STATUSES = {NOT_FOUND: 404, INVALID: 422}
 _MEDIA_REFERENCE = re.compile(r"media:([0-9a-f]{64})\.([a-z0-9]+)")
 
 
-def init_app(app: Flask, *, access_check: Callable[[], Response | None], paper_size: Callable[[str], str]) -> None:
+def init_app(app: Flask, *, access_check: Callable[[], ResponseReturnValue | None],
+             paper_size: Callable[[str], str]) -> None:
     """Register the pages. `access_check` runs before every learner page (who may learn is the application's
     decision); `paper_size` gives the CSS page size of a certificate from the region it was issued in."""
     app.extensions["lms"] = {"access_check": access_check, "paper_size": paper_size}

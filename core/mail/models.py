@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..database import db, enum_type, utcnow
+from ..database import Model, enum_type, utcnow
 from ..enums import LabelledEnum
 from ..i18n import _l
 
@@ -27,7 +27,7 @@ class MailStatus(LabelledEnum):
     FAILED = "failed", _l("Failed")
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """One email, rendered in the recipient's language when it was queued.
 
     PII: recipient address. The body may hold a one-time link, so it is erased once sent.

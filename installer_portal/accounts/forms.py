@@ -31,7 +31,7 @@ def _valid_email(form, field) -> None:
 
 
 def _strong_password(form, field) -> None:
-    personal = ()
+    personal: tuple[str, ...] = ()
     if "email" in form and form.email.data:
         personal = (form.email.data.partition("@")[0],)
     problems = passwords.password_problems(field.data or "", personal)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import cast
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.database import db, enum_type, utcnow
+from core.database import Model, enum_type, utcnow
 from core.enums import LabelledEnum
 from core.i18n import _l
 
@@ -33,7 +34,7 @@ class Role(LabelledEnum):
 STAFF_ROLES = frozenset({Role.SUPPORT, Role.ADMIN})
 
 
-class User(db.Model):
+class User(Model):
     """A person with a login: learner, installer or staff.
 
     PII: email, names, phone number, company name. The password is kept only as an argon2id hash.
@@ -66,7 +67,7 @@ class User(db.Model):
     )
 
     #: Set by the login machinery: the key of the login session this request runs in.
-    session_key = None
+    session_key = cast("str | None", None)
 
     # Flask-Login's protocol.
     is_active = True
@@ -113,7 +114,7 @@ class User(db.Model):
 Index("uq_users_email_lower", func.lower(User.email), unique=True)
 
 
-class RoleGrant(db.Model):
+class RoleGrant(Model):
     """A role held by a person, with when and by whom it was granted."""
 
     __tablename__ = "role_grants"
@@ -129,7 +130,7 @@ class RoleGrant(db.Model):
     user: Mapped[User] = relationship(back_populates="role_grants", foreign_keys=[user_id])
 
 
-class LoginSession(db.Model):
+class LoginSession(Model):
     """One login on one device. The cookie holds a random key; this row holds its hash.
 
     Revoking the row ends the login everywhere the cookie was copied to, which a signed
@@ -160,7 +161,7 @@ class TokenPurpose(StrEnum):
     RESET_PASSWORD = "reset_password"  # noqa: S105 (a purpose name, not a password)
 
 
-class OneTimeToken(db.Model):
+class OneTimeToken(Model):
     """A random token mailed as a link. Only its SHA-256 is stored; it works once.
 
     It is bound to the address it was mailed to: if the account's email changes, it dies.

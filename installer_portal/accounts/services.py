@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core.database import db, utcnow
+from core.database import changed_rows, db, utcnow
 from core.errors import Refusal
 from core.i18n import LANGUAGES, _
 from core.mail.models import OutboxMessage
@@ -62,16 +62,16 @@ def find_user(email: str) -> User | None:
 
 def _recent_mails(address: str, template: str) -> int:
     since = utcnow() - timedelta(hours=1)
-    return db.session.scalar(
+    return db.session.scalars(
         select(func.count()).select_from(OutboxMessage).where(
             OutboxMessage.to_address == address, OutboxMessage.template == template,
             OutboxMessage.created_at >= since)
-    )
+    ).one()
 
 
 def _may_mail(address: str, template: str) -> bool:
     """At most a few mails of one kind to one address per hour, whoever asks for them."""
-    return _recent_mails(address, template) < current_app.config["MAIL_PER_ADDRESS_PER_HOUR"]
+    return _recent_mails(address, template) < int(current_app.config["MAIL_PER_ADDRESS_PER_HOUR"])
 
 
 # Sign-up and confirmation ---------------------------------------------------------------------
@@ -342,8 +342,8 @@ def revoke_role(user: User, role: Role) -> None:
 
     :raises AccountError: the person does not hold the role.
     """
-    removed = db.session.execute(delete(RoleGrant).where(RoleGrant.user_id == user.id, RoleGrant.role == role)
-                                 .execution_options(synchronize_session=False)).rowcount
+    removed = changed_rows(delete(RoleGrant).where(RoleGrant.user_id == user.id, RoleGrant.role == role)
+                                 .execution_options(synchronize_session=False))
     if removed != 1:
         raise AccountError(_("This person does not have this role."))
     db.session.expire(user, ["role_grants"])

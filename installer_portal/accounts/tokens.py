@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from core.database import db, utcnow
+from core.database import changed_rows, db, utcnow
 from core.enums import LabelledEnum
 from core.errors import ProblemRefusal
 from core.i18n import _l
@@ -34,7 +34,7 @@ class TokenProblem(LabelledEnum):
     SUPERSEDED = "superseded", _l("This link has been replaced by a newer one. Use the link in the latest email.")
 
 
-class TokenError(ProblemRefusal):
+class TokenError(ProblemRefusal[TokenProblem]):
     """A link that cannot be used; `token` is the row when one exists."""
 
     def __init__(self, problem: TokenProblem, token: OneTimeToken | None = None) -> None:
@@ -103,14 +103,14 @@ def redeem_token(raw: str, purpose: TokenPurpose) -> OneTimeToken:
     """Use the token up. One conditional UPDATE decides, so two simultaneous uses cannot both win."""
     token = check_token(raw, purpose)
     now = utcnow()
-    result = db.session.execute(
+    claimed = changed_rows(
         update(OneTimeToken)
         .where(OneTimeToken.id == token.id, OneTimeToken.used_at.is_(None),
                OneTimeToken.superseded_at.is_(None), OneTimeToken.expires_at >= now)
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if claimed != 1:
         db.session.refresh(token)
         _check(token)
         raise TokenError(TokenProblem.USED, token)

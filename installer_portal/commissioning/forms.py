@@ -34,8 +34,9 @@ class _Coordinate(DecimalField):
     """
 
     widget = TextInput()
+    data: Decimal | None
 
-    def process_formdata(self, valuelist):
+    def process_formdata(self, valuelist: list[str]) -> None:
         if valuelist and valuelist[0].strip():
             try:
                 self.data = Decimal(valuelist[0].strip().replace(",", ".")).quantize(Decimal("0.000001"))

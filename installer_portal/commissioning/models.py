@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, LargeBinary, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.database import db, enum_type, utcnow
+from core.database import Model, enum_type, utcnow
 from core.enums import LabelledEnum
 from core.i18n import _l
 
@@ -29,7 +29,7 @@ class CommissioningStatus(LabelledEnum):
     SUPERSEDED = "superseded", _l("Commissioned by someone else")
 
 
-class Commissioning(db.Model):
+class Commissioning(Model):
     """One installer commissioning one station: the wizard's saved answers, then the record of it.
 
     PII: the site address and GPS position (a private driveway is someone's home).
@@ -94,7 +94,7 @@ class PhotoKind(LabelledEnum):
     OTHER = "other", _l("Something else")
 
 
-class CommissioningPhoto(db.Model):
+class CommissioningPhoto(Model):
     """A photo from site, resized and stripped of EXIF (so no GPS or phone details) before it is stored."""
 
     __tablename__ = "commissioning_photos"
@@ -111,7 +111,7 @@ class CommissioningPhoto(db.Model):
     commissioning: Mapped[Commissioning] = relationship(back_populates="photos")
 
 
-class CommissioningReport(db.Model):
+class CommissioningReport(Model):
     """The commissioning report PDF, rendered once at confirmation in the installer's language."""
 
     __tablename__ = "commissioning_reports"

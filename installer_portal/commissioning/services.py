@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from core.database import db, get_or_create, utcnow
+from core.database import changed_rows, db, get_or_create, utcnow
 from core.enums import LabelledEnum
 from core.errors import Refusal
 from core.i18n import _l
@@ -243,18 +243,18 @@ def confirm_commissioning(draft: Commissioning, user: User) -> Commissioning:
     if next_step(draft) != Step.REVIEW:
         raise CommissioningError(_l("Some steps are not done yet."))
     now = utcnow()
-    taken = db.session.execute(
+    taken = changed_rows(
         update(Station).where(Station.id == draft.station_id, Station.status != StationStatus.COMMISSIONED)
         .values(status=StationStatus.COMMISSIONED, installer_id=user.id, commissioned_at=now)
         .execution_options(synchronize_session=False))
-    if taken.rowcount != 1:
+    if taken != 1:
         raise StationTaken()
-    closed = db.session.execute(
+    closed = changed_rows(
         update(Commissioning).where(Commissioning.id == draft.id, Commissioning.status == CommissioningStatus.DRAFT)
         .values(status=CommissioningStatus.COMPLETED, completed_at=now, updated_at=now,
                 certificate_number=certificate.number, certificate_expires_at=certificate.expires_at)
         .execution_options(synchronize_session=False))
-    if closed.rowcount != 1:
+    if closed != 1:
         raise StationTaken()
     db.session.execute(
         update(Commissioning).where(Commissioning.station_id == draft.station_id, Commissioning.id != draft.id,

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.database import db, utcnow
+from core.database import Model, utcnow
 from core.enums import LabelledEnum
 from core.i18n import _l
 from core.mail.models import OutboxMessage
@@ -32,7 +32,7 @@ class InvitationStatus(LabelledEnum):
     REVOKED = "revoked", _l("Revoked")
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """A single-use link to set up an installer account, sent when a certificate is issued.
 
     The link's token is stored only as its SHA-256. PII: none beyond the person's id.
@@ -72,7 +72,7 @@ class Invitation(db.Model):
         return InvitationStatus.PENDING
 
 
-class InstallerAccount(db.Model):
+class InstallerAccount(Model):
     """What a certified person told us when setting up their installer account.
 
     PII: trading name or employer, and (North America) the electrical licence number.

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from core.database import db, utcnow
+from core.database import changed_rows, db, utcnow
 from core.enums import LabelledEnum
 from core.errors import ProblemRefusal
 from core.i18n import _l
@@ -52,7 +52,7 @@ _STATUS_PROBLEMS = {
 }
 
 
-class InvitationError(ProblemRefusal):
+class InvitationError(ProblemRefusal[InvitationProblem]):
     """An invitation cannot be used or issued; `invitation` is the row when one exists."""
 
     def __init__(self, problem: InvitationProblem, invitation: Invitation | None = None) -> None:
@@ -128,11 +128,11 @@ def accept_invitation(user: User, raw: str, *, business_name: str, licence_numbe
     """
     invitation = check_invitation_for(user, raw)
     now = utcnow()
-    claimed = db.session.execute(
+    claimed = changed_rows(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None),
                Invitation.superseded_at.is_(None), Invitation.expires_at > now)
-        .values(used_at=now).execution_options(synchronize_session=False)).rowcount
+        .values(used_at=now).execution_options(synchronize_session=False))
     if claimed != 1:
         db.session.refresh(invitation)
         raise InvitationError(_STATUS_PROBLEMS.get(invitation.status(now), InvitationProblem.USED), invitation)
@@ -170,12 +170,12 @@ def revoke_invitation(invitation: Invitation, *, by: User, reason: str) -> None:
     :raises InvitationError: the invitation is no longer pending (used, expired, replaced or withdrawn).
     """
     now = utcnow()
-    withdrawn = db.session.execute(
+    withdrawn = changed_rows(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None),
                Invitation.superseded_at.is_(None), Invitation.expires_at > now)
         .values(revoked_at=now, revoked_by_id=by.id, revoke_reason=reason)
-        .execution_options(synchronize_session=False)).rowcount
+        .execution_options(synchronize_session=False))
     db.session.refresh(invitation)
     if withdrawn != 1:
         raise InvitationError(_STATUS_PROBLEMS.get(invitation.status(now), InvitationProblem.USED), invitation)

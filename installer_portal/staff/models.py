@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.database import db, enum_type, utcnow
+from core.database import Model, enum_type, utcnow
 from core.enums import LabelledEnum
 from core.i18n import _l
 
@@ -50,7 +50,7 @@ class SubjectType(LabelledEnum):
     STATION = "station", _l("Station")
 
 
-class AuditRecord(db.Model):
+class AuditRecord(Model):
     """Who did what to which subject, when and why. PII: the reason may name the person."""
 
     __tablename__ = "audit_records"
@@ -76,5 +76,5 @@ class AuditRecord(db.Model):
 
 @event.listens_for(AuditRecord, "before_update")
 @event.listens_for(AuditRecord, "before_delete")
-def _append_only(mapper, connection, target) -> None:
+def _append_only(mapper: object, connection: object, target: AuditRecord) -> None:
     raise RuntimeError("audit records are never changed or deleted")

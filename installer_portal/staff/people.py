@@ -79,12 +79,12 @@ def timeline(user: User, certificates: list[lms.Certificate], account: Installer
                                 [lms.course_title(course, user.locale), f"{attempt.score}%"],
                                 Tone.OK if attempt.passed else Tone.PROBLEM))
     for certificate in certificates:
-        status = certificate.status(now)
-        details = [certificate.number, status.label]
+        certificate_status = certificate.status(now)
+        details = [certificate.number, certificate_status.label]
         if certificate.expires_at:
             details.append(_l("valid until %(expires)s", expires=format_date(certificate.expires_at, "long")))
         events.append(Event(certificate.issued_at, _l("Certificate issued"), details,
-                            Tone.OK if status == lms.CertificateStatus.VALID else Tone.PROBLEM))
+                            Tone.OK if certificate_status == lms.CertificateStatus.VALID else Tone.PROBLEM))
     invitations = db.session.scalars(select(Invitation).options(selectinload(Invitation.message))
                                      .where(Invitation.user_id == user.id))
     for invitation in invitations:

@@ -31,7 +31,7 @@ class FindProblem(LabelledEnum):
     UNKNOWN_MAC = "unknown_mac", _l("No station has this MAC address. Check it against the label.")
 
 
-class FindError(ProblemRefusal):
+class FindError(ProblemRefusal[FindProblem]):
     """A code or MAC address that does not lead to a registered station."""
 
     def __init__(self, problem: FindProblem, suggestions: list[Station] | None = None) -> None:
@@ -93,13 +93,13 @@ def station_in_photo(data: bytes) -> Station:
     codes = decode_qr(open_photo(data))
     if not codes:
         raise FindError(FindProblem.NO_QR_CODE)
-    refusal = None
+    refusals = []
     for code in codes:
         try:
             return station_for_code(code)
         except FindError as error:
-            refusal = refusal or error
-    raise refusal
+            refusals.append(error)
+    raise refusals[0]
 
 
 #: Characters people misread on labels, mapped to the hex digit they stand for.

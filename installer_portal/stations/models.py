@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.database import db, enum_type, utcnow
+from core.database import Model, enum_type, utcnow
 from core.enums import LabelledEnum
 from core.i18n import _l
 
@@ -28,7 +28,7 @@ class StationStatus(LabelledEnum):
     DECOMMISSIONED = "decommissioned", _l("Decommissioned")
 
 
-class Station(db.Model):
+class Station(Model):
     """A charging station, identified by its serial number and its MAC address (both unique)."""
 
     __tablename__ = "stations"

@@ -72,7 +72,7 @@ def import_stations(text: str) -> ImportReport:
     report.missing_columns = [name for name in COLUMNS if name not in reader.fieldnames]
     if report.missing_columns:
         return report
-    rows = []
+    rows: list[tuple[int, dict, str | None]] = []
     for row in reader:
         if len(rows) >= MAX_ROWS:
             report.problems.append(RowProblem(reader.line_num, str(_l("too many rows; import the rest separately"))))

@@ -20,7 +20,8 @@ def outbox():
     messages = []
     for path in outbox_files(current_app.config["MAIL_OUTBOX_DIR"])[:50]:
         parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-        text = parsed.get_body(("plain",)).get_content()
+        body = parsed.get_body(("plain",))
+        text = body.get_content() if body is not None else ""
         messages.append({"to": parsed["To"], "subject": parsed["Subject"], "date": parsed["Date"],
                          "text": text, "links": _LINK.findall(text)})
     return render_template("dev/outbox.html", messages=messages)

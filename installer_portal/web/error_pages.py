@@ -23,8 +23,8 @@ def register(app: Flask) -> None:
         db.session.rollback()
         endpoint = request.endpoint
         can_reshow = endpoint is not None and request.method == "POST" and any(
-            rule.endpoint == endpoint and "GET" in rule.methods for rule in app.url_map.iter_rules())
-        if can_reshow:
+            rule.endpoint == endpoint and "GET" in (rule.methods or ()) for rule in app.url_map.iter_rules())
+        if endpoint is not None and can_reshow:
             park_form_input(endpoint, request.form)
             flash(_("This form was open for a long time, so for your security we could not accept it. "
                     "Check what you entered and send it again."), "error")

@@ -163,7 +163,7 @@ def _review(draft: Commissioning) -> ResponseReturnValue:
             confirm_commissioning(draft, current_user._get_current_object())
         except StationTaken as error:
             db.session.rollback()
-            if db.session.get(Commissioning, draft_id).status == CommissioningStatus.COMPLETED:
+            if _commissioning(draft_id).status == CommissioningStatus.COMPLETED:
                 # A double tap: the first one went through.
                 return redirect(url_for(".done", commissioning_id=draft_id))
             return _taken_redirect(draft_id, error)
@@ -173,7 +173,7 @@ def _review(draft: Commissioning) -> ResponseReturnValue:
             return redirect(_step_url(draft_id, Step.REVIEW))
         db.session.commit()
         return redirect(url_for(".done", commissioning_id=draft_id))
-    return _page(draft, Step.REVIEW, **choice_labels(draft.installer.region))
+    return _page(draft, Step.REVIEW, 200, **choice_labels(draft.installer.region))
 
 
 _STEPS = {Step.LOCATION: _location, Step.INSTALLATION: _installation, Step.PHOTOS: _photos, Step.REVIEW: _review}
@@ -194,8 +194,7 @@ def remove(commissioning_id: int, photo_id: int) -> ResponseReturnValue:
 def _taken_redirect(commissioning_id: int, error: Refusal) -> ResponseReturnValue:
     """Someone else commissioned the station: the station page says so."""
     flash(error.message, "error")
-    commissioning = db.session.get(Commissioning, commissioning_id)
-    return redirect(url_for("station.station", serial=commissioning.station.serial))
+    return redirect(url_for("station.station", serial=_commissioning(commissioning_id).station.serial))
 
 
 @bp.route("/commissionings/<int:commissioning_id>/photos/<int:photo_id>.jpg")

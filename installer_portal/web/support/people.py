@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -15,12 +17,12 @@ from ...accounts.services import authenticate
 from ...extensions import configured_limit, limiter
 from ...staff import actions
 from ...staff.forms import RevokeCertificateForm, StaffActionForm
-from ...staff.models import AuditAction
+from ...staff.models import AuditAction, AuditRecord
 from ...staff.people import person_overview, search_people
 from .blueprint import bp, next_page, run_action, staff_action
 
 #: Every action on a person: its form, and the staff action that runs it.
-PERSON_ACTIONS = {
+PERSON_ACTIONS: dict[AuditAction, tuple[type[StaffActionForm], Callable[..., AuditRecord]]] = {
     AuditAction.RESEND_CONFIRMATION: (StaffActionForm, actions.resend_confirmation),
     AuditAction.REISSUE_INVITATION: (StaffActionForm, actions.reissue_invitation),
     AuditAction.REVOKE_INVITATION: (StaffActionForm, actions.revoke_invitation),

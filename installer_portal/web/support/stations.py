@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -16,7 +18,7 @@ from ...commissioning.services import station_history
 from ...staff import actions
 from ...staff.audit import audit_records
 from ...staff.forms import PhotoCheckForm, StaffActionForm, StationImportForm, TransferStationForm
-from ...staff.models import AuditAction
+from ...staff.models import AuditAction, AuditRecord
 from ...stations.finding import station_in_photo
 from ...stations.labels import PAPER_SIZES, label_png, label_sheet_pdf
 from ...stations.models import Station, StationStatus
@@ -25,7 +27,7 @@ from ...stations.services import station_by_serial
 from .blueprint import bp, run_action, staff_action
 
 #: Every action on a station: its form, and the staff action that runs it.
-STATION_ACTIONS = {
+STATION_ACTIONS: dict[AuditAction, tuple[type[StaffActionForm], Callable[..., AuditRecord]]] = {
     AuditAction.DECOMMISSION_STATION: (StaffActionForm, actions.decommission_station),
     AuditAction.TRANSFER_STATION: (TransferStationForm, actions.transfer_station),
 }
