@@ -93,6 +93,13 @@ class ChangePasswordForm(Form):
     password, confirm_password = _new_password_fields()
 
 
+class ConfirmPasswordForm(Form):
+    """The password typed again before an action that needs a fresh login (accounts.freshness)."""
+
+    password = PasswordField(_l("Password"), validators=[InputRequired(REQUIRED)],
+                             render_kw={"autocomplete": "current-password"})
+
+
 class ProfileForm(Form):
     first_name = StringField(_l("First name"), validators=[DataRequired(REQUIRED), Length(max=100)],
                              render_kw={"autocomplete": "given-name"})

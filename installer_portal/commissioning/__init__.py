@@ -1,1 +1,1 @@
-"""Commissioning: the registry of stations the portal knows, and (next) commissioning them on site."""
+"""Commissioning a station on site: the wizard, the per-region electrical rules, and the report."""

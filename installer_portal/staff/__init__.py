@@ -1,1 +1,2 @@
-"""The audit log: an append-only record of what staff did, to whom, and why."""
+"""Staff: the actions support takes (checked, carried out by the owning feature, audited), the audit log of
+any subject, and the console's read model of people."""

@@ -13,8 +13,8 @@ from sqlalchemy import func, or_, select
 from core.database import contains_pattern, db
 from core.i18n import _l
 
-from ..commissioning.models import Station
 from .mac import normalize_mac
+from .models import Station
 
 COLUMNS = ("serial", "mac", "model", "rated_power_kw", "connectors", "manufactured_on")
 MAX_ROWS = 20000

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
@@ -18,7 +17,7 @@ from core.redirects import safe_next
 
 from ...accounts.freshness import fresh_login_required
 from ...extensions import login_manager
-from ...staff.models import AuditAction
+from ...staff.models import AuditAction, AuditRecord
 
 bp = Blueprint("support", __name__, url_prefix="/support")
 
@@ -43,21 +42,29 @@ def staff_action(back: Callable[..., str]) -> Callable:
                                 message=_l("Type your password again before you change someone's account."))
 
 
-def run_action(page: str, action: AuditAction, form: Form, run: Callable[..., Any], *args: Any) -> ResponseReturnValue:
+#: The actions a console page offers: each with its form and the staff action that runs it.
+Actions = dict[AuditAction, tuple[type[Form], Callable[..., AuditRecord]]]
+
+
+def run_action(page: str, actions: Actions, action: str, subject: object) -> ResponseReturnValue:
     """Every staff action: the form's fields, the action (which checks the reason and audits), one commit,
-    and a message saying what happened."""
+    and a message saying what happened on the page it was offered on. An action the page does not offer is 404."""
+    if action not in actions:
+        abort(404)
+    form_class, run = actions[AuditAction(action)]
+    form = form_class()
     if not form.validate_on_submit():
         flash(next(iter(form.errors.values()))[0], "error")
         return redirect(page)
     fields = {name: field.data or "" for name, field in form._fields.items() if name != "csrf_token"}
     try:
-        run(current_user._get_current_object(), *args, **fields)
+        run(current_user._get_current_object(), subject, **fields)
     except Refusal as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(page)
     db.session.commit()
-    flash(_("Done: %(action)s.", action=action.label), "success")
+    flash(_("Done: %(action)s.", action=AuditAction(action).label), "success")
     return redirect(page)
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -11,18 +9,19 @@ from flask_login import current_user
 from core.database import db
 from core.i18n import _
 
+from ...accounts.forms import ConfirmPasswordForm
 from ...accounts.freshness import mark_authenticated
 from ...accounts.models import User
 from ...accounts.services import authenticate
 from ...extensions import configured_limit, limiter
 from ...staff import actions
 from ...staff.forms import RevokeCertificateForm, StaffActionForm
-from ...staff.models import AuditAction, AuditRecord
+from ...staff.models import AuditAction
 from ...staff.people import person_overview, search_people
-from .blueprint import bp, next_page, run_action, staff_action
+from .blueprint import Actions, bp, next_page, run_action, staff_action
 
 #: Every action on a person: its form, and the staff action that runs it.
-PERSON_ACTIONS: dict[AuditAction, tuple[type[StaffActionForm], Callable[..., AuditRecord]]] = {
+PERSON_ACTIONS: Actions = {
     AuditAction.RESEND_CONFIRMATION: (StaffActionForm, actions.resend_confirmation),
     AuditAction.REISSUE_INVITATION: (StaffActionForm, actions.reissue_invitation),
     AuditAction.REVOKE_INVITATION: (StaffActionForm, actions.revoke_invitation),
@@ -54,19 +53,16 @@ def person(user_id: int) -> ResponseReturnValue:
 @bp.route("/people/<int:user_id>/actions/<action>", methods=["POST"])
 @staff_action(back=lambda user_id, action: url_for("support.person", user_id=user_id))
 def act(user_id: int, action: str) -> ResponseReturnValue:
-    found = _person(user_id)
-    if action not in PERSON_ACTIONS:
-        abort(404)
-    form_class, run = PERSON_ACTIONS[AuditAction(action)]
-    return run_action(url_for(".person", user_id=user_id), AuditAction(action), form_class(), run, found)
+    return run_action(url_for(".person", user_id=user_id), PERSON_ACTIONS, action, _person(user_id))
 
 
 @bp.route("/confirm-password", methods=["GET", "POST"])
 @limiter.limit(configured_limit("LIMIT_LOGIN_IP"), methods=["POST"])
 def confirm_password() -> ResponseReturnValue:
     target = next_page(".search")
+    form = ConfirmPasswordForm()
     if request.method == "POST":
-        if authenticate(current_user.email, request.form.get("password", "")) is not None:
+        if form.validate_on_submit() and authenticate(current_user.email, form.password.data) is not None:
             mark_authenticated()
             return redirect(target)
         flash(_("The password is not correct."), "error")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -18,16 +16,16 @@ from ...commissioning.services import station_history
 from ...staff import actions
 from ...staff.audit import audit_records
 from ...staff.forms import PhotoCheckForm, StaffActionForm, StationImportForm, TransferStationForm
-from ...staff.models import AuditAction, AuditRecord
+from ...staff.models import AuditAction
 from ...stations.finding import station_in_photo
 from ...stations.labels import PAPER_SIZES, label_png, label_sheet_pdf
 from ...stations.models import Station, StationStatus
 from ...stations.registry import import_stations, registered_stations
 from ...stations.services import station_by_serial
-from .blueprint import bp, run_action, staff_action
+from .blueprint import Actions, bp, run_action, staff_action
 
 #: Every action on a station: its form, and the staff action that runs it.
-STATION_ACTIONS: dict[AuditAction, tuple[type[StaffActionForm], Callable[..., AuditRecord]]] = {
+STATION_ACTIONS: Actions = {
     AuditAction.DECOMMISSION_STATION: (StaffActionForm, actions.decommission_station),
     AuditAction.TRANSFER_STATION: (TransferStationForm, actions.transfer_station),
 }
@@ -59,10 +57,7 @@ def station(serial: str) -> ResponseReturnValue:
 @staff_action(back=lambda serial, action: url_for("support.station", serial=serial))
 def station_act(serial: str, action: str) -> ResponseReturnValue:
     found = _station(serial)
-    if action not in STATION_ACTIONS:
-        abort(404)
-    form_class, run = STATION_ACTIONS[AuditAction(action)]
-    return run_action(url_for(".station", serial=found.serial), AuditAction(action), form_class(), run, found)
+    return run_action(url_for(".station", serial=found.serial), STATION_ACTIONS, action, found)
 
 
 @bp.route("/commissionings/<int:commissioning_id>/report.pdf")
