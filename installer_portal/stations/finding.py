@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy import select
@@ -40,13 +41,20 @@ class FindError(ProblemRefusal[FindProblem]):
         self.suggestions = suggestions or []
 
 
+class CodeKind(StrEnum):
+    """What a station code names: the station's MAC address or its serial number."""
+
+    MAC = "mac"
+    SERIAL = "serial"
+
+
 #: Serial numbers as manufacturers print them: letters, digits and - _ . / (no spaces).
 _SERIAL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/\-]{2,39}$")
 _LABEL_PATH = re.compile(re.escape(STATION_PATH) + r"/([^/]+)/?$")
 
 
-def parse_code(text: str) -> tuple[str, str]:
-    """What a QR code points at: ("mac", normalized MAC) or ("serial", serial number).
+def parse_code(text: str) -> tuple[CodeKind, str]:
+    """What a QR code points at: (MAC, the normalized MAC) or (SERIAL, the serial number).
 
     Accepted: our label URL (…/s/<serial>), a URL with a ``mac=`` or ``serial=`` parameter,
     a bare MAC address in any common notation, or a bare serial number.
@@ -60,25 +68,25 @@ def parse_code(text: str) -> tuple[str, str]:
         if query.get("mac"):
             mac = normalize_mac(query["mac"][0])
             if mac:
-                return "mac", mac
+                return CodeKind.MAC, mac
         if query.get("serial") and _SERIAL.match(query["serial"][0].strip()):
-            return "serial", query["serial"][0].strip()
+            return CodeKind.SERIAL, query["serial"][0].strip()
         label = _LABEL_PATH.search(url.path)
         if label and _SERIAL.match(unquote(label.group(1))):
-            return "serial", unquote(label.group(1))
+            return CodeKind.SERIAL, unquote(label.group(1))
         raise FindError(FindProblem.NOT_A_STATION_CODE)
     mac = normalize_mac(text)
     if mac:
-        return "mac", mac
+        return CodeKind.MAC, mac
     if _SERIAL.match(text):
-        return "serial", text
+        return CodeKind.SERIAL, text
     raise FindError(FindProblem.NOT_A_STATION_CODE)
 
 
 def station_for_code(text: str) -> Station:
     """The registered station a QR code's text points at."""
     kind, value = parse_code(text)
-    column = Station.mac if kind == "mac" else Station.serial
+    column = Station.mac if kind == CodeKind.MAC else Station.serial
     station = db.session.scalar(select(Station).where(column == value))
     if station is None:
         raise FindError(FindProblem.UNKNOWN_STATION)
