@@ -20,6 +20,7 @@ from functools import cache
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
+from flask import current_app
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -52,8 +53,13 @@ PASSWORD = "correct horse battery staple"
 
 
 @cache
-def _password_hash() -> str:
+def _hashed_password(parameters: str) -> str:
     return hash_password(PASSWORD)
+
+
+def _password_hash() -> str:
+    """PASSWORD hashed once per set of Argon2 parameters (a test may set others with @pytest.mark.config)."""
+    return _hashed_password(repr(current_app.config.get("ARGON2_PARAMETERS")))
 
 
 class _Factory(SQLAlchemyModelFactory):
