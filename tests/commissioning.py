@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import io
-import re
 
 import qrcode
 from PIL import Image, ImageDraw, ImageFilter
 from sqlalchemy import select
 
 from core.database import db
-from core.mail.models import OutboxMessage
+from installer_portal.accounts.models import User
 from installer_portal.commissioning.models import Commissioning
 from installer_portal.stations.models import Station
 from installer_portal.stations.registry import import_stations
-from tests.helpers import log_in, make_user
-from tests.learning import answers, finish_lessons, import_test_course, start_attempt, submit
+from tests.factories import CommissioningFactory, InstallerFactory
+from tests.helpers import log_in
 
 CSV = (
     "serial,mac,model,rated_power_kw,connectors,manufactured_on\n"
@@ -38,21 +37,31 @@ def register_stations(app, text: str = CSV) -> None:
         db.session.commit()
 
 
-def make_installer(app, client, **traits) -> str:
-    """A person who passed the certifying course and set up their installer account, logged in on `client`."""
-    import_test_course(app)
-    email = make_user(app, with_profile=True, **traits)
-    log_in(client, email)
-    finish_lessons(client)
-    submit(client, start_attempt(client), answers(app))
+def new_installer(app, **traits) -> str:
+    """A certified installer from the factories (tests.factories.InstallerFactory); returns the email address.
+
+    The way there through the pages is walked by test_invitations.py and the browser journeys.
+    """
     with app.app_context():
-        body = db.session.scalar(select(OutboxMessage.body_text).where(
-            OutboxMessage.to_address == email, OutboxMessage.template == "invitation"))
-    link = re.search(r"https?://[^/\s]+(/invitation/\S+)", body).group(1)
-    client.get(link)
-    response = client.submit("/invitation/setup", {"business_name": "Nordmann Elektro AS", "terms": "y"})
-    assert response.status_code == 302, response.get_data(as_text=True)
+        return InstallerFactory(**traits).email
+
+
+def make_installer(app, client, **traits) -> str:
+    """A certified installer with an installer account, logged in on `client`; returns the email address."""
+    email = new_installer(app, **traits)
+    log_in(client, email)
     return email
+
+
+def commission(app, email: str, serial: str = SERIAL, **traits) -> int:
+    """This installer's commissioning of a registered station, from the factory; returns its id.
+
+    A draft with the location and installation saved; `with_photo=True` ready to confirm, `completed=True` confirmed.
+    """
+    with app.app_context():
+        installer = db.session.scalar(select(User).where(User.email == email))
+        found = db.session.scalar(select(Station).where(Station.serial == serial))
+        return CommissioningFactory(installer=installer, station=found, **traits).id
 
 
 def station(app, serial: str = SERIAL) -> Station:

@@ -156,6 +156,20 @@ def clean_state(request, app):
                 connection.execute(table.delete())
 
 
+@pytest.fixture(autouse=True)
+def config_marker(request, app, clean_state):
+    """`@pytest.mark.config(NAME=value, ...)`: the test's own settings, in place before its other fixtures run.
+
+    clean_state (set up first) puts the default config back afterwards. A marker on the test wins over one on
+    its class or module. Fixtures that point the app at test servers (smtp, live_url) set their keys later.
+    """
+    for marker in reversed(list(request.node.iter_markers("config"))):
+        unknown = sorted(set(marker.kwargs) - set(app.config))
+        if marker.args or unknown:
+            pytest.fail(f"@pytest.mark.config takes NAME=value for existing settings; not {marker.args or unknown}")
+        app.config.update(marker.kwargs)
+
+
 @pytest.fixture
 def ctx(app):
     """An application context, for calling services directly."""

@@ -8,7 +8,7 @@ from core.database import db
 from core.mail.models import OutboxMessage
 from installer_portal.accounts.models import OneTimeToken, TokenPurpose, User
 from tests.conftest import PortalClient
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, InvitationFactory, UserFactory
 
 STRONG = "violet kettle marches north"
 OTHER_STRONG = "seven lanterns over fjord"
@@ -35,6 +35,16 @@ def make_user(app, **traits) -> str:
     """A user from the factory (committed); returns the email address."""
     with app.app_context():
         return UserFactory(**traits).email
+
+
+def make_invited(app, **traits) -> tuple[str, str]:
+    """A certified learner with a profile and a pending invitation, from the factories; returns (email, link).
+
+    `traits` go to UserFactory. Passing the course and getting the mail is walked in test_invitations.py.
+    """
+    with app.app_context():
+        invitation = InvitationFactory(certificate__user=UserFactory(with_profile=True, **traits))
+        return invitation.user.email, invitation.link
 
 
 def user_row(app, email: str) -> User:

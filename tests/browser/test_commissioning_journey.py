@@ -22,8 +22,7 @@ from playwright.sync_api import expect, sync_playwright
 from installer_portal.stations.labels import label_png
 from installer_portal.stations.models import StationStatus
 from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, fits_phone, tap_targets_are_large, translated
-from tests.commissioning import MAC, SERIAL, make_installer, phone_photo, register_stations, station
-from tests.conftest import PortalClient
+from tests.commissioning import MAC, SERIAL, new_installer, phone_photo, register_stations, station
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -37,7 +36,7 @@ def phone(browser, language: str, **options):
 
 def installer(app, language: str) -> str:
     register_stations(app)
-    return make_installer(app, PortalClient(app.test_client()), locale=language)
+    return new_installer(app, locale=language)
 
 
 def log_in_here(page, email: str) -> None:

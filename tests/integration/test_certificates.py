@@ -13,11 +13,13 @@ from sqlalchemy import func, select, update
 
 from core.database import db, utcnow
 from core.mail.models import OutboxMessage
+from installer_portal.accounts.models import User
 from lms import signals
 from lms.api import revoke_certificate, send_expiry_reminders, valid_certificate
 from lms.errors import LearningError
 from lms.models import Certificate, CertificatePdf
 from tests.conftest import BASE_URL, PortalClient, text_body
+from tests.factories import CertificateFactory, imported_course
 from tests.helpers import log_in, make_user, user_row
 from tests.learning import SLUG, answers, finish_lessons, import_test_course, start_attempt, submit
 
@@ -31,13 +33,25 @@ def pass_course(app, client) -> Certificate:
         return db.session.scalars(select(Certificate).order_by(Certificate.id.desc())).first()
 
 
+def certify(app, email: str) -> Certificate:
+    """The factory's certified learner: this person passed the test course (lessons, quiz, certificate)."""
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        certificate = CertificateFactory(user=user, course=imported_course())
+        db.session.refresh(certificate)
+        db.session.expunge(certificate)
+        return certificate
+
+
 @pytest.fixture
 def certified(app, client):
-    """A learner in Norway (Norwegian pages) who passed the test course."""
-    import_test_course(app)
+    """A learner in Norway (Norwegian pages) who passed the test course, from the factories.
+
+    Passing through the pages is walked by the renewal tests below and by test_learning_quiz.py.
+    """
     email = make_user(app, with_profile=True, locale="nb")
     log_in(client, email)
-    return email, pass_course(app, client)
+    return email, certify(app, email)
 
 
 def reminder_count() -> int:
@@ -81,8 +95,9 @@ def test_north_american_certificates_are_letter_size(app, client):
     with app.app_context():
         db.session.execute(update(db.metadata.tables["lms_courses"]).values(regions=["eu", "na"]))
         db.session.commit()
-    log_in(client, make_user(app, with_profile=True, region="na", country="US", phone="+12025550123"))
-    certificate = pass_course(app, client)
+    email = make_user(app, with_profile=True, region="na", country="US", phone="+12025550123")
+    log_in(client, email)
+    certificate = certify(app, email)
     _text, _codes, (width, height) = pdf_text_and_qr(client.get(f"/learn/certificates/{certificate.number}.pdf").data)
     assert (round(width), round(height)) == (792, 612)
 
@@ -119,7 +134,7 @@ def test_a_hostile_name_is_printed_as_text_and_fetches_nothing(app, client, monk
             last_name='<link rel=attachment href="file:///etc/passwd">'))
         db.session.commit()
     log_in(client, email)
-    certificate = pass_course(app, client)
+    certificate = certify(app, email)
     connections = []
     real_connect = socket.socket.connect
 

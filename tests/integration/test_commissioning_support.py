@@ -19,7 +19,9 @@ from installer_portal.staff.models import AuditAction, AuditRecord
 from installer_portal.stations.models import Station, StationStatus
 from tests.commissioning import (
     SERIAL,
+    commission,
     make_installer,
+    new_installer,
     phone_photo,
     register_stations,
     station,
@@ -32,11 +34,13 @@ from tests.helpers import log_in, make_user
 
 @pytest.fixture
 def commissioned(app, client):
-    """A station commissioned through the pages; returns the installer's email."""
+    """A station commissioned by the installer logged in on `client` (from the factories); returns their email.
+
+    The wizard itself is walked in test_commissioning.py.
+    """
     register_stations(app)
     email = make_installer(app, client)
-    base = walk_to_review(client)
-    assert client.submit(f"{base}/review", {}).status_code == 302
+    commission(app, email, completed=True)
     return email
 
 
@@ -172,9 +176,7 @@ def test_two_installers_confirming_the_same_station_at_once_one_wins(app):
     register_stations(app)
     drafts = []
     for _ in range(2):
-        browser = PortalClient(app.test_client())
-        make_installer(app, browser)
-        drafts.append(walk_to_review(browser).rsplit("/", 1)[1])
+        drafts.append(str(commission(app, new_installer(app), with_photo=True)))
     barrier = threading.Barrier(2, timeout=30)
     outcomes = []
 

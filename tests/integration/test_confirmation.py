@@ -209,8 +209,8 @@ def test_resend_answers_the_same_for_every_address_and_mails_only_the_unconfirme
 
 
 @pytest.mark.req("REG-07")
+@pytest.mark.config(MAIL_PER_ADDRESS_PER_HOUR=3)
 def test_resend_sends_at_most_the_hourly_cap_per_address(app, client, mail):
-    app.config["MAIL_PER_ADDRESS_PER_HOUR"] = 3
     email = make_user(app, unconfirmed=True)
 
     for expected in (1, 2, 3, 3):

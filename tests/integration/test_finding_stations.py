@@ -127,8 +127,8 @@ def test_a_50_mb_upload_is_refused_before_it_is_read(app, client, installer):
     assert "File too large" in response.get_data(as_text=True)
 
 
+@pytest.mark.config(LIMIT_STATION_FIND="3 per hour")
 def test_finding_is_rate_limited_per_installer(app, client, installer):
-    app.config["LIMIT_STATION_FIND"] = "3 per hour"
     for _ in range(3):
         by_mac(client, "AA:BB:CC:DD:EE:FF")
     assert by_mac(client, MAC).status_code == 429

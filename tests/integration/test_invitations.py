@@ -22,7 +22,7 @@ from lms.api import revoke_certificate
 from lms.models import Certificate
 from tests.conftest import BASE_URL, PortalClient, link_in, text_body
 from tests.factories import PASSWORD
-from tests.helpers import log_in, make_user, user_row
+from tests.helpers import log_in, make_invited, make_user, user_row
 from tests.learning import answers, finish_lessons, import_test_course, start_attempt, submit
 
 SETUP = "/invitation/setup"
@@ -39,14 +39,12 @@ def invitation_mails(sink, email):
 
 
 @pytest.fixture
-def invited(app, client, mail):
-    """A learner who passed the certifying course; returns (email, the link from the invitation mail)."""
-    import_test_course(app)
-    email = make_user(app, with_profile=True)
+def invited(app, client):
+    """A learner who passed the certifying course, logged in on `client`, from the factories;
+    returns (email, the invitation link). The tests of the whole chain below walk it through the pages."""
+    email, link = make_invited(app)
     log_in(client, email)
-    pass_course(app, client)
-    (message,) = invitation_mails(mail(), email)
-    return email, link_in(message, "/invitation/")
+    return email, link
 
 
 def count(app, model, *where) -> int:
@@ -118,15 +116,10 @@ def test_the_link_moves_the_token_out_of_the_url_and_sets_up_the_installer_accou
     assert 'data-problem="used"' in client.get("/invitation/problem").get_data(as_text=True)
 
 
-def test_north_american_installers_give_their_licence(app, client, mail):
-    import_test_course(app)
-    with app.app_context():
-        db.session.execute(update(db.metadata.tables["lms_courses"]).values(regions=["eu", "na"]))
-        db.session.commit()
-    email = make_user(app, with_profile=True, region="na", country="US", phone="+12025550123")
+def test_north_american_installers_give_their_licence(app, client):
+    email, link = make_invited(app, region="na", country="US", phone="+12025550123")
     log_in(client, email)
-    pass_course(app, client)
-    client.get(link_in(invitation_mails(mail(), email)[0], "/invitation/"))
+    client.get(link)
     form = client.get(SETUP).get_data(as_text=True)
     assert re.search(r'<input[^>]*id="licence_number"[^>]*required', form)
     assert re.search(r'<select[^>]*id="licence_region"[^>]*required', form)

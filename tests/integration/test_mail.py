@@ -248,10 +248,18 @@ def test_mail_has_a_text_and_an_html_part_a_message_id_and_the_configured_sender
     assert message["Content-Language"] == "nl"
 
 
-def test_without_smtp_host_each_message_is_written_as_an_eml_file_and_its_links_are_echoed(
-        app, client, other_client, tmp_path, capsys):
+@pytest.fixture
+def outbox_dir(app, tmp_path):
+    """An empty folder for the .eml files the sender writes when no SMTP host is set."""
     directory = tmp_path / "outbox"
-    app.config.update(SMTP_HOST="", MAIL_OUTBOX_DIR=str(directory))
+    app.config["MAIL_OUTBOX_DIR"] = str(directory)
+    return directory
+
+
+@pytest.mark.config(SMTP_HOST="")
+def test_without_smtp_host_each_message_is_written_as_an_eml_file_and_its_links_are_echoed(
+        app, client, other_client, outbox_dir, capsys):
+    directory = outbox_dir
     sign_up(client, "first@example.com")
     sign_up(other_client, "second@example.com")
     queued = outbox(app)

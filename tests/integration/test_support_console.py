@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select, update
 
@@ -9,13 +11,13 @@ from core.database import db, utcnow
 from core.mail.models import MailStatus, OutboxMessage
 from installer_portal.accounts.models import User
 from installer_portal.invitations.models import Invitation
+from installer_portal.invitations.services import issue_invitation
 from installer_portal.staff.actions import reissue_invitation
 from installer_portal.staff.models import AuditRecord
 from lms.models import Certificate
 from tests.conftest import PortalClient, link_in, text_body
-from tests.factories import PASSWORD
-from tests.helpers import log_in, make_user, user_row
-from tests.learning import answers, finish_lessons, import_test_course, start_attempt, submit
+from tests.factories import PASSWORD, CertificateFactory, QuizAttemptFactory, UserFactory
+from tests.helpers import log_in, make_invited, make_user, user_row
 
 
 def support_get_urls(app) -> list[str]:
@@ -80,13 +82,13 @@ def test_a_search_that_finds_nobody_says_so(app, client, staff, query):
 
 
 def test_the_person_page_tells_the_story_up_to_a_failed_invitation_mail(app, client, staff):
-    import_test_course(app)
-    email = make_user(app, with_profile=True)
-    learner = PortalClient(app.test_client())
-    log_in(learner, email)
-    finish_lessons(learner)
-    submit(learner, start_attempt(learner), answers(app, wrong_keys=("lock-off", "rcd-trip")))
-    submit(learner, start_attempt(learner), answers(app))
+    with app.app_context():
+        person = UserFactory(with_profile=True)
+        QuizAttemptFactory(user=person, failed=True, submitted_at=utcnow() - timedelta(hours=1))
+        # The invitation and its mail, as the app sends them when a certificate is issued.
+        issue_invitation(person, CertificateFactory(user=person).id)
+        db.session.commit()
+        email = person.email
     with app.app_context():
         db.session.execute(update(OutboxMessage).where(OutboxMessage.template == "invitation")
                            .values(status=MailStatus.FAILED, last_error="550 5.1.1 Mailbox unavailable"))
@@ -117,16 +119,10 @@ def act(client, person_id: int, action: str, reason: str = "Asked on the phone",
 
 
 @pytest.fixture
-def certified_learner(app, mail):
-    """A learner who passed the course and got an invitation; returns (email, invitation link)."""
-    import_test_course(app)
-    email = make_user(app, with_profile=True, locale="nl")
-    learner = PortalClient(app.test_client())
-    log_in(learner, email)
-    finish_lessons(learner)
-    submit(learner, start_attempt(learner), answers(app))
-    (message,) = [m for m in mail().to(email) if "/invitation/" in text_body(m)]
-    return email, link_in(message, "/invitation/")
+def certified_learner(app):
+    """A learner (in Dutch) who passed the course and got an invitation, from the factories;
+    returns (email, invitation link)."""
+    return make_invited(app, locale="nl")
 
 
 def audit_rows(app) -> list[AuditRecord]:

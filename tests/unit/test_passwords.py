@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from core.database import db
@@ -166,10 +167,10 @@ def test_a_hash_needs_rehashing_when_the_parameters_change(app, ctx):
 
 
 @pytest.mark.req("PWD-05")
+@pytest.mark.config(ARGON2_PARAMETERS={**TEST_ARGON2, "time_cost": TEST_ARGON2["time_cost"] + 1})
 def test_logging_in_upgrades_a_hash_made_with_old_parameters(app, ctx):
-    user = UserFactory(email="old.hash@example.com")
+    user = UserFactory(email="old.hash@example.com", password_hash=PasswordHasher(**TEST_ARGON2).hash(PASSWORD))
     old_hash = user.password_hash
-    app.config["ARGON2_PARAMETERS"] = {**TEST_ARGON2, "time_cost": TEST_ARGON2["time_cost"] + 1}
 
     assert authenticate("old.hash@example.com", PASSWORD) is not None
     db.session.commit()
