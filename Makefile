@@ -17,7 +17,7 @@ run: install
 	@echo "Installer Portal runs at http://127.0.0.1:5000  (stop with Ctrl+C)"
 	@echo "Mail goes to instance/outbox/ and is listed at http://127.0.0.1:5000/dev/outbox"
 	@echo
-	@$(BIN)/flask mail send --loop & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	@$(BIN)/flask jobs worker & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/flask run --debug --host 127.0.0.1 --port 5000
 
 test: install-test

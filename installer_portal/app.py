@@ -8,6 +8,7 @@ from flask import Flask
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from core import jobs
 from core.i18n import LANGUAGES, _l, select_locale
 
 from . import config as config_module
@@ -46,6 +47,7 @@ def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401
 
     db.init_app(app)
+    jobs.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

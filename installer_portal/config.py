@@ -149,7 +149,8 @@ def check_production(config: dict) -> list[str]:
     if "invalid" in config["MAIL_FROM"]:
         problems.append("MAIL_FROM must be a real sender address.")
     if not config["REDIS_URL"]:
-        problems.append("REDIS_URL must be set: in-memory rate limits are per process and do not protect a cluster.")
+        problems.append("REDIS_URL must be set: in-memory rate limits are per process and do not protect a cluster, "
+                        "and a job queue in a SQLite file serves one host only.")
     if config.get("DEBUG"):
         problems.append("Debug mode must be off.")
     return problems

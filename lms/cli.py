@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from core.database import db, utcnow
+from core.database import db
 
-from .certificates import send_expiry_reminders
 from .importer import CourseImportError, import_courses
+from .jobs import remind_expiring_certificates
 
 lms_cli = AppGroup("lms", help="Courses and certificates.")
 
@@ -33,7 +33,6 @@ def import_command(path: Path) -> None:
 
 @lms_cli.command("remind")
 def remind_command() -> None:
-    """Send the certificate expiry reminders that are due (run daily; safe to run more often)."""
-    count = send_expiry_reminders(utcnow())
-    db.session.commit()
+    """Queue the certificate expiry reminders that are due (job workers do it daily; safe to run any time)."""
+    count = remind_expiring_certificates()
     click.echo(f"{count} reminder(s) queued.")

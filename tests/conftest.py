@@ -110,6 +110,8 @@ def make_app(database_url: str, tmp_path, **overrides):
         "MAIL_FROM": "Installer Portal <no-reply@portal.test>",
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Jobs are queued into this file and stay there: no worker runs unless a test starts one.
+        "JOBS_SQLITE_PATH": str(tmp_path / "jobs.sqlite3"),
     }
     if not database_url.startswith("sqlite"):
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import smtplib
 import ssl
@@ -18,7 +19,10 @@ from flask_babel import force_locale
 from sqlalchemy import and_, case, or_, select, update
 
 from ..database import db, utcnow
+from ..jobs import after_commit, crontab, job, periodic
 from .models import MailStatus, OutboxMessage
+
+logger = logging.getLogger(__name__)
 
 #: A sender that claimed a message and did not finish within this time is presumed dead.
 CLAIM_TIMEOUT = timedelta(minutes=5)
@@ -32,6 +36,7 @@ def queue_mail(to: str, template: str, locale: str, user_id: int | None = None,
     """Render `emails/<template>.{txt,html}` in `locale` and add it to the outbox (not committed).
 
     The first line of the text template is the subject. `pdf` is an optional (file name, content) to attach.
+    When the transaction commits, a worker is asked to deliver it (one delivery run however many mails).
     """
     with force_locale(locale):
         text = render_template(f"emails/{template}.txt", **context)
@@ -46,6 +51,7 @@ def queue_mail(to: str, template: str, locale: str, user_id: int | None = None,
     )
     db.session.add(message)
     db.session.flush()
+    after_commit(deliver_queued_mail)
     return message
 
 
@@ -207,6 +213,26 @@ def deliver_pending(transport: Transport | None = None, limit: int = 100) -> Del
     return report
 
 
+@job
+def deliver_queued_mail() -> None:
+    """Deliver what is due, at once: queued by `queue_mail` when the transaction that added mail commits."""
+    _log(deliver_pending())
+
+
+@periodic(crontab())
+def sweep_mail() -> None:
+    """Every minute: retries whose backoff has passed, claims left by a crashed sender, and mail whose
+    delivery run was never queued (the queue was unreachable when its transaction committed)."""
+    _log(deliver_pending())
+
+
+def _log(report: DeliveryReport) -> None:
+    if report.sent or report.retrying or report.failed:
+        logger.info("Mail sent %d, retrying %d, failed %d.", report.sent, report.retrying, report.failed)
+    for error in report.errors:
+        logger.warning("Mail not delivered: %s", error)
+
+
 def _record_failure(row: OutboxMessage, reason: str, permanent: bool, report: DeliveryReport) -> None:
     row.attempts += 1
     row.last_error = reason[:2000]
@@ -231,15 +257,18 @@ def outbox_files(directory: str | Path) -> list[Path]:
 def retry_now(message_id: int) -> bool:
     """Put a waiting or failed message first in line for the sender; False if it was already sent.
 
-    A failed message gets one more attempt (or the retries it had left).
+    A failed message gets one more attempt (or the retries it had left); a worker tries it once this commits.
     """
-    return db.session.execute(
+    retried = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status.in_([MailStatus.PENDING, MailStatus.FAILED]))
         .values(status=MailStatus.PENDING, next_attempt_at=utcnow(),
                 attempts=case((OutboxMessage.attempts >= MAX_ATTEMPTS, MAX_ATTEMPTS - 1),
                                else_=OutboxMessage.attempts))
         .execution_options(synchronize_session=False)).rowcount == 1
+    if retried:
+        after_commit(deliver_queued_mail)
+    return retried
 
 
 def outbox_overview(limit: int = 50) -> dict[str, list[OutboxMessage]]:
