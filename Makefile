@@ -1,5 +1,5 @@
 # Installer Portal. `make run` starts the app with demo data; `make test` runs the whole test suite.
-# Both create .venv and install what they need; both are safe to run again.
+# Both create .venv and install what they need; both are safe to run again. `make test` runs ruff, mypy and pytest.
 
 PYTHON ?= python3
 VENV := .venv
@@ -22,6 +22,7 @@ run: install
 
 test: install-test
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 install: system-packages $(VENV)/.installed translations
@@ -68,3 +69,4 @@ extract-messages: $(VENV)/.installed
 
 lint: install-test
 	$(BIN)/ruff check .
+	$(BIN)/mypy

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app
 from huey import RedisHuey, SqliteHuey, crontab
@@ -51,7 +52,7 @@ class Job:
         self.schedule = schedule
         self.name = f"{func.__module__}.{func.__qualname__}"
 
-    def __call__(self, *args):
+    def __call__(self, *args: Any) -> Any:
         return self.func(*args)
 
     def __repr__(self) -> str:
@@ -113,7 +114,7 @@ def _registered(app: Flask) -> _Queue:
     Jobs declared after `init_app` (a module the app imports later) are registered on first use.
     """
     try:
-        queue = app.extensions["jobs"]
+        queue: _Queue = app.extensions["jobs"]
     except KeyError:
         raise RuntimeError("core.jobs.init_app(app) was not called for this app") from None
     if len(queue.tasks) < len(_declared):
@@ -126,7 +127,7 @@ def _registered(app: Flask) -> _Queue:
 
 def _register(queue: _Queue, declared: Job) -> TaskWrapper:
     @functools.wraps(declared.func)
-    def run(*args):
+    def run(*args: Any) -> Any:
         with queue.app.app_context():
             try:
                 return declared.func(*args)
@@ -144,7 +145,7 @@ def task_queue(app: Flask | None = None) -> Huey:
     return _registered(app or current_app).huey
 
 
-def after_commit(task: Job, *args) -> None:
+def after_commit(task: Job, *args: Any) -> None:
     """Queue `task(*args)` once the current session's outermost transaction commits; a rollback forgets it.
 
     The queue is only a doorbell: what is to be done must be a row written in the same transaction,

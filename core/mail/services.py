@@ -7,18 +7,19 @@ import logging
 import re
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, or_, select, update
 
-from ..database import db, utcnow
+from ..database import changed_rows, db, utcnow
 from ..jobs import after_commit, crontab, job, periodic
 from .models import MailStatus, OutboxMessage
 
@@ -32,7 +33,7 @@ _LINK = re.compile(r"https?://\S+")
 
 
 def queue_mail(to: str, template: str, locale: str, user_id: int | None = None,
-               pdf: tuple[str, bytes] | None = None, **context) -> OutboxMessage:
+               pdf: tuple[str, bytes] | None = None, **context: Any) -> OutboxMessage:
     """Render `emails/<template>.{txt,html}` in `locale` and add it to the outbox (not committed).
 
     The first line of the text template is the subject. `pdf` is an optional (file name, content) to attach.
@@ -64,7 +65,11 @@ class DeliveryError(Exception):
 
 
 class Transport(Protocol):
+    """Where delivered mail goes: an SMTP server, or files on a newcomer's machine."""
+
     def send(self, message: EmailMessage) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class SMTPTransport:
@@ -90,12 +95,12 @@ class SMTPTransport:
         try:
             self._connect().send_message(message)
         except smtplib.SMTPRecipientsRefused as error:
-            code, reply = next(iter(error.recipients.values()))
-            raise DeliveryError(f"{code} {reply.decode(errors='replace')}", permanent=code >= 500) from error
+            code, refusal = next(iter(error.recipients.values()))
+            raise DeliveryError(f"{code} {refusal.decode(errors='replace')}", permanent=code >= 500) from error
         except smtplib.SMTPResponseException as error:
             self.close()
-            reply = error.smtp_error
-            reply = reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+            answer = error.smtp_error
+            reply = answer.decode(errors="replace") if isinstance(answer, bytes) else str(answer)
             raise DeliveryError(f"{error.smtp_code} {reply}", permanent=500 <= error.smtp_code < 600
                                 and error.smtp_code not in (530, 535)) from error
         except (OSError, smtplib.SMTPException) as error:
@@ -112,7 +117,7 @@ class SMTPTransport:
 class FileTransport:
     """Writes each message to `<directory>/<id>.eml` and prints its links: mail on a newcomer's machine."""
 
-    def __init__(self, directory: str | Path, echo=print):
+    def __init__(self, directory: str | Path, echo: Callable[[str], object] = print) -> None:
         self.directory = Path(directory)
         self.echo = echo
 
@@ -120,7 +125,8 @@ class FileTransport:
         self.directory.mkdir(parents=True, exist_ok=True)
         name = re.sub(r"[^A-Za-z0-9.-]", "", message["Message-ID"]) + ".eml"
         (self.directory / name).write_bytes(bytes(message))
-        body = message.get_body(("plain",)).get_content()
+        plain = message.get_body(("plain",))
+        body = plain.get_content() if plain is not None else ""
         links = "\n".join(f"    {link}" for link in _LINK.findall(body))
         self.echo(f"Mail to {message['To']}: {message['Subject']}\n{links}")
 
@@ -167,7 +173,7 @@ class DeliveryReport:
     errors: list[str] = field(default_factory=list)
 
 
-def _due():
+def _due() -> ColumnElement[bool]:
     now = utcnow()
     return or_(
         and_(OutboxMessage.status == MailStatus.PENDING, OutboxMessage.next_attempt_at <= now),
@@ -177,13 +183,13 @@ def _due():
 
 def _claim(message_id: int) -> bool:
     """Take one message for this sender. The conditional UPDATE lets only one sender win it."""
-    result = db.session.execute(
+    claimed = changed_rows(
         update(OutboxMessage).where(OutboxMessage.id == message_id, _due())
         .values(status=MailStatus.SENDING, claimed_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    return result.rowcount == 1
+    return claimed == 1
 
 
 def deliver_pending(transport: Transport | None = None, limit: int = 100) -> DeliveryReport:
@@ -196,7 +202,7 @@ def deliver_pending(transport: Transport | None = None, limit: int = 100) -> Del
         for message_id in due:
             if not _claim(message_id):
                 continue
-            row = db.session.get(OutboxMessage, message_id)
+            row = db.session.get_one(OutboxMessage, message_id)
             try:
                 transport.send(build_email(row))
             except DeliveryError as error:
@@ -259,13 +265,13 @@ def retry_now(message_id: int) -> bool:
 
     A failed message gets one more attempt (or the retries it had left); a worker tries it once this commits.
     """
-    retried = db.session.execute(
+    retried = changed_rows(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.status.in_([MailStatus.PENDING, MailStatus.FAILED]))
         .values(status=MailStatus.PENDING, next_attempt_at=utcnow(),
                 attempts=case((OutboxMessage.attempts >= MAX_ATTEMPTS, MAX_ATTEMPTS - 1),
                                else_=OutboxMessage.attempts))
-        .execution_options(synchronize_session=False)).rowcount == 1
+        .execution_options(synchronize_session=False)) == 1
     if retried:
         after_commit(deliver_queued_mail)
     return retried
