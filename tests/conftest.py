@@ -11,13 +11,14 @@ import os
 import re
 import socket
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from core.database import db
 from core.mail.services import SMTPTransport, deliver_pending
@@ -94,8 +95,26 @@ def smtp(smtp_server, app) -> MailSink:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.sqlite3'}"
+def database_url(tmp_path_factory, worker_id) -> Iterator[str]:
+    """Each test process gets a database of its own: a SQLite file, or on PostgreSQL a database named after
+    TEST_DATABASE_URL's with the xdist worker's id appended, created here and dropped at the end."""
+    given = os.environ.get("TEST_DATABASE_URL")
+    if not given:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.sqlite3'}"
+        return
+    if worker_id == "master":  # not run by xdist: the database as given
+        yield given
+        return
+    url = make_url(given.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"{url.database}_{worker_id}"
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    server.dispose()
 
 
 def make_app(database_url: str, tmp_path, **overrides):
