@@ -19,6 +19,7 @@ import markdown
 from sqlalchemy import select
 
 from core.database import db, utcnow
+from core.errors import Refusal
 from core.i18n import LANGUAGES
 
 from .models import Course, CourseModule, Lesson, Media, Question, QuestionKind
@@ -35,11 +36,12 @@ _COURSE_KEYS = {"languages", "regions", "certifies", "validity_months", "pass_ma
 _UNSAFE_SVG = re.compile(rb"<script|javascript:|<foreignObject|\son[a-z]+\s*=", re.IGNORECASE)
 
 
-class CourseImportError(Exception):
-    """The course files have problems; `problems` names each file and what is wrong with it."""
+class CourseImportError(Refusal):
+    """The course files have problems; `problems` names each file and what is wrong with it (for the operator
+    who imports them, in English: course files are not something a learner sees)."""
 
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems), code="invalid_course")
         self.problems = problems
 
 
