@@ -8,11 +8,12 @@ from flask import Flask
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import jobs
+from core import jobs, requests
 from core.i18n import LANGUAGES, _l, select_locale
 
 from . import config as config_module
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .web import error_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
                 instance_path=str(ROOT / "instance"), instance_relative_config=True)
+    requests.init_app(app)  # before any route: ids bounded, control characters refused first
     app.config.update(config_module.load(Path(app.instance_path)))
     app.config.update(overrides or {})
     if app.config["PORTAL_ENV"] == "production":
@@ -35,6 +37,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_blueprints(app)
     _connect_handlers()
     _register_template_helpers(app)
+    app.wsgi_app = error_pages.LastResort(app, app.wsgi_app)  # type: ignore[method-assign]
 
     from .cli import register
 

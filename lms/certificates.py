@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from core.database import changed_rows, db
-from core.i18n import _
+from core.i18n import LANGUAGES, _
+from core.jobs import after_commit, job
 from core.pdf import data_uri, render_pdf
 from core.qr import qr_png
 from core.urls import external_url
@@ -63,6 +64,7 @@ def issue_certificate(user_id: int, holder_name: str, region: str, course: Cours
         expires_at=add_months(start, course.validity_months) if course.validity_months else None)
     db.session.add(certificate)
     db.session.flush()
+    after_commit(render_certificate_pdfs, certificate.id)
     signals.certificate_issued.send(certificate, previous=previous)
     return certificate
 
@@ -123,7 +125,7 @@ def send_expiry_reminders(now: datetime) -> int:
 
 
 def render_certificate_pdf(certificate: Certificate, locale: str) -> bytes:
-    """Render the certificate with WeasyPrint in `locale` (slow: call certificate_pdf, which stores it)."""
+    """Render the certificate with WeasyPrint in `locale` (slow: downloads serve the stored copy)."""
     course = certificate.course
     language = locale if locale in course.languages else course.languages[0]
     verify_url = external_url("verify.certificate", number=certificate.number)
@@ -136,16 +138,28 @@ def render_certificate_pdf(certificate: Certificate, locale: str) -> bytes:
     return render_pdf(html)
 
 
-def certificate_pdf(certificate: Certificate, locale: str) -> bytes:
-    """The stored PDF in `locale`, rendered and stored on first use."""
-    stored = db.session.scalar(select(CertificatePdf.data).where(
-        CertificatePdf.certificate_id == certificate.id, CertificatePdf.locale == locale))
-    if stored is not None:
-        return stored
-    data = render_certificate_pdf(certificate, locale)
+def stored_certificate_pdf(certificate_id: int, locale: str) -> bytes | None:
+    return db.session.scalar(select(CertificatePdf.data).where(
+        CertificatePdf.certificate_id == certificate_id, CertificatePdf.locale == locale))
+
+
+def store_certificate_pdf(certificate_id: int, locale: str, data: bytes) -> None:
+    """Keep a rendered PDF; one rendered at the same moment elsewhere wins (both are the same certificate)."""
     try:
         with db.session.begin_nested():
-            db.session.add(CertificatePdf(certificate_id=certificate.id, locale=locale, data=data))
+            db.session.add(CertificatePdf(certificate_id=certificate_id, locale=locale, data=data))
     except IntegrityError:
-        pass  # rendered by a concurrent download: both copies are the same certificate
-    return data
+        pass
+
+
+@job
+def render_certificate_pdfs(certificate_id: int) -> None:
+    """After a certificate is issued: render it in every language, so that its downloads only read."""
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is None:
+        return
+    for locale in LANGUAGES:
+        if stored_certificate_pdf(certificate_id, locale) is None:
+            data = render_certificate_pdf(certificate, locale)
+            store_certificate_pdf(certificate_id, locale, data)
+            db.session.commit()

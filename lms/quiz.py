@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.database import changed_rows, db, get_or_create
 from core.i18n import _, ngettext
+from core.numbers import parse_int
 
 from . import signals
 from .certificates import issue_certificate
@@ -149,13 +150,15 @@ def parse_answers(attempt: QuizAttempt, questions: list[Question], form: dict[st
     for name, values in form.items():
         if not name.startswith("q"):
             continue
-        if not name[1:].isdigit() or int(name[1:]) not in by_id:
+        question_id = parse_int(name[1:])
+        if question_id is None or question_id not in by_id:
             raise mismatch
-        question = by_id[int(name[1:])]
+        question = by_id[question_id]
         count = len(attempt.option_orders[str(question.id)])
-        if not all(v.isdigit() and int(v) < count for v in values):
+        indexes = [parse_int(v, maximum=count - 1) for v in values]
+        if None in indexes:
             raise mismatch
-        chosen = {int(v) for v in values}
+        chosen = {index for index in indexes if index is not None}
         if question.kind == QuestionKind.SINGLE and len(chosen) > 1:
             raise mismatch
         if chosen:

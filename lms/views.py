@@ -32,7 +32,12 @@ from core.downloads import attachment, cache_forever
 from core.i18n import _
 
 from . import quiz as quiz_rules
-from .certificates import certificate_by_number, certificate_pdf
+from .certificates import (
+    certificate_by_number,
+    render_certificate_pdf,
+    store_certificate_pdf,
+    stored_certificate_pdf,
+)
 from .errors import INVALID, NOT_FOUND, LearningError
 from .models import Certificate, CertificateStatus, Course, Lesson, Media, Question, QuestionKind, QuizAttempt
 from .progress import (
@@ -297,9 +302,16 @@ def certificate_download(number: str):
     if certificate.revocation is not None:
         flash(_("This certificate has been revoked, so it can no longer be downloaded."), "error")
         return redirect(url_for(".mine"))
-    data = certificate_pdf(certificate, str(get_locale()))
-    db.session.commit()
-    return attachment(data, "application/pdf", f"certificate-{certificate.number}.pdf")
+    locale, number, certificate_id = str(get_locale()), certificate.number, certificate.id
+    data = stored_certificate_pdf(certificate_id, locale)
+    if data is None:  # not rendered yet (the job that renders it at issue has not run): render it here
+        data = render_certificate_pdf(certificate, locale)
+        # The rendering read in a plain transaction; storing takes the write lock at BEGIN and waits for it,
+        # rather than failing at once because another process wrote while this one rendered.
+        begin_writing()
+        store_certificate_pdf(certificate_id, locale, data)
+        db.session.commit()
+    return attachment(data, "application/pdf", f"certificate-{number}.pdf")
 
 
 @bp.route("/media/<sha256>.<extension>")

@@ -68,7 +68,7 @@ class AuditRecord(Model):
     action: Mapped[AuditAction] = mapped_column(enum_type(AuditAction, name="action", length=40))
     reason: Mapped[str] = mapped_column(Text)
     #: What the action touched, e.g. the certificate number or the station's serial number.
-    detail: Mapped[str | None] = mapped_column(String(200))
+    detail: Mapped[str | None] = mapped_column(String(254))
 
     actor: Mapped[User] = relationship(foreign_keys=[actor_id])
     person: Mapped[User | None] = relationship(foreign_keys=[subject_id])

@@ -26,3 +26,10 @@ def normalize_mac(raw: str) -> str | None:
     if not _HEX12.match(digits):
         return None
     return ":".join(digits[i:i + 2] for i in range(0, 12, 2))
+
+
+def assignable(mac: str) -> bool:
+    """Whether a normalized MAC can be one device's own: not all zeros, not broadcast, not multicast
+    (the lowest bit of the first octet set), which a registry typo or a test sheet sometimes holds."""
+    first = int(mac[:2], 16)
+    return mac != "00:00:00:00:00:00" and not first & 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -13,6 +14,10 @@ from core.enums import LabelledEnum
 from core.i18n import _l
 
 from ..accounts.models import User
+
+#: A serial number as the registry keeps it: letters, digits and . _ - (no "/": a serial is a path segment of
+#: the station page's URL, which every label prints).
+SERIAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]{2,39}")
 
 
 class StationStatus(LabelledEnum):

@@ -12,11 +12,15 @@ from sqlalchemy import func, or_, select
 
 from core.database import contains_pattern, db
 from core.i18n import _l
+from core.numbers import parse_int
+from core.requests import has_control_characters
 
-from .mac import normalize_mac
-from .models import Station
+from .mac import assignable, normalize_mac
+from .models import SERIAL, Station
 
 COLUMNS = ("serial", "mac", "model", "rated_power_kw", "connectors", "manufactured_on")
+#: No registry field is longer; a longer one is a broken file, refused before anything else looks at it.
+MAX_FIELD = 200
 MAX_ROWS = 20000
 
 
@@ -40,25 +44,35 @@ def _parse(row: dict[str, str]) -> tuple[dict, str | None]:
     for name in COLUMNS:
         if not values[name]:
             return values, str(_l("missing %(field)s", field=name))
+        if has_control_characters(values[name]) or len(values[name]) > MAX_FIELD:
+            return {**values, name: ""}, str(_l("%(field)s is not text of at most %(count)s characters",
+                                                 field=name, count=MAX_FIELD))
+    if not SERIAL.fullmatch(values["serial"]):
+        return values, str(_l("serial number may hold letters, digits and . _ - (3 to 40 characters): it is "
+                              "printed in the label's web address"))
     mac = normalize_mac(values["mac"])
     if mac is None:
         return values, str(_l("malformed MAC address %(mac)s", mac=values["mac"][:40]))
+    if not assignable(mac):
+        return values, str(_l("MAC address %(mac)s cannot be a station's own (all zeros, broadcast or multicast)",
+                              mac=mac))
     try:
         power = Decimal(values["rated_power_kw"].replace(",", "."))
         if not Decimal("0.1") <= power <= Decimal("1000"):
             raise InvalidOperation
     except InvalidOperation:
         return values, str(_l("rated_power_kw must be a number of kW"))
-    if not values["connectors"].isdigit() or not 1 <= int(values["connectors"]) <= 16:
+    connectors = parse_int(values["connectors"], minimum=1, maximum=16)
+    if connectors is None:
         return values, str(_l("connectors must be a whole number from 1 to 16"))
     try:
         made = date.fromisoformat(values["manufactured_on"])
     except ValueError:
         return values, str(_l("manufactured_on must be a date like 2026-11-21"))
-    if len(values["serial"]) > 40 or len(values["model"]) > 100:
-        return values, str(_l("serial or model is too long"))
+    if len(values["model"]) > 100:
+        return values, str(_l("model is too long"))
     return {"serial": values["serial"], "mac": mac, "model": values["model"], "rated_power_kw": power,
-            "connectors": int(values["connectors"]), "manufactured_on": made}, None
+            "connectors": connectors, "manufactured_on": made}, None
 
 
 def import_stations(text: str) -> ImportReport:
@@ -68,16 +82,23 @@ def import_stations(text: str) -> ImportReport:
     """
     report = ImportReport()
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    reader.fieldnames = [name.strip().lower() for name in reader.fieldnames or []]
-    report.missing_columns = [name for name in COLUMNS if name not in reader.fieldnames]
-    if report.missing_columns:
-        return report
     rows: list[tuple[int, dict, str | None]] = []
-    for row in reader:
-        if len(rows) >= MAX_ROWS:
-            report.problems.append(RowProblem(reader.line_num, str(_l("too many rows; import the rest separately"))))
-            break
-        rows.append((reader.line_num, *_parse(row)))
+    try:
+        reader.fieldnames = [name.strip().lower() for name in reader.fieldnames or []]
+        report.missing_columns = [name for name in COLUMNS if name not in reader.fieldnames]
+        if report.missing_columns:
+            return report
+        for row in reader:
+            if len(rows) >= MAX_ROWS:
+                report.problems.append(RowProblem(reader.line_num,
+                                                  str(_l("too many rows; import the rest separately"))))
+                break
+            rows.append((reader.line_num, *_parse(row)))
+    except csv.Error:
+        # A field longer than the csv module reads (128 KiB) or a broken quote: the rest cannot be trusted.
+        report.problems.append(RowProblem(reader.line_num + 1, str(_l(
+            "this line is not CSV this importer can read (a field of over 128 KiB, or an unclosed quote); "
+            "it and the lines after it were not imported"))))
     serials = [values["serial"] for _line, values, _problem in rows]
     macs = [values["mac"] for _line, values, problem in rows if problem is None]
     known = list(db.session.scalars(select(Station).where(or_(Station.serial.in_(serials), Station.mac.in_(macs)))))
@@ -108,6 +129,7 @@ def import_stations(text: str) -> ImportReport:
         db.session.add(Station(**values))
         report.imported += 1
     db.session.flush()
+    report.problems.sort(key=lambda problem: problem.line)
     return report
 
 

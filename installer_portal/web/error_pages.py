@@ -2,21 +2,86 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from flask import Flask, flash, redirect, render_template, request
-from flask_babel import format_decimal
+from flask_babel import force_locale, format_decimal, get_locale
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+
+from .headers import security_headers
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 from core.database import db
 from core.forms import park_form_input
-from core.i18n import _
+from core.i18n import _, supported_language
+from core.requests import ControlCharacters, ControlCharactersInPath
 
 
-def _page(status: int, title: str, message: str):
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+def _page(status: int, title: str, message: str) -> tuple[str, int]:
+    """The error page; when the full page cannot be built (a request whose host is not trusted has no URL
+    map, a dead database), the plain one that needs nothing but text."""
+    try:
+        return render_template("errors/error.html", status=status, title=title, message=message), status
+    except Exception:
+        db.session.rollback()
+        return plain_page(status, title, message), status
+
+
+def plain_page(status: int, title: str, message: str) -> str:
+    return render_template("errors/plain.html", status=status, title=title, message=message,
+                           language=str(get_locale()))
+
+
+def _safe(text: str) -> str:
+    """A request's text as one log line: CR, LF and other controls escaped, so nobody can forge a line."""
+    return text.encode("unicode_escape").decode("ascii")[:500]
+
+
+class LastResort:
+    """Around the app: an exception that escapes Flask (raised outside the request handlers, e.g. while the
+    request context is torn down) gets our plain page and security headers, not the WSGI server's bare 500."""
+
+    def __init__(self, app: Flask, wsgi_app: WSGIApplication) -> None:
+        self.app, self.wsgi_app = app, wsgi_app
+        self.headers = security_headers(app.config["PUBLIC_BASE_URL"].startswith("https://"))
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            return self.wsgi_app(environ, start_response)
+        except Exception:
+            self.app.logger.exception("Error outside the request handlers on %s %s", environ.get("REQUEST_METHOD"),
+                                      _safe(environ.get("PATH_INFO", "")))
+            language = supported_language(environ.get("HTTP_ACCEPT_LANGUAGE", "").split(",")[0]) or "en"
+            with self.app.app_context(), force_locale(language):
+                body = render_template("errors/plain.html", status=500, language=language,
+                                       title=_("Something went wrong on our side"),
+                                       message=_("Please try again in a minute. If it keeps happening, contact "
+                                                 "support.")).encode()
+            start_response("500 Internal Server Error", [("Content-Type", "text/html; charset=utf-8"),
+                                                         ("Content-Length", str(len(body))),
+                                                         ("Cache-Control", "no-store"), *self.headers.items()],
+                           sys.exc_info())
+            return [body]
 
 
 def register(app: Flask) -> None:
+    @app.teardown_appcontext
+    def end_session_safely(error: BaseException | None) -> None:
+        """Runs before Flask-SQLAlchemy's own teardown: a rollback on a connection the database dropped is
+        logged, not raised after the response was made (the request's work was committed, or never was)."""
+        try:
+            db.session.remove()
+        except Exception:
+            app.logger.warning("Could not end the database session cleanly", exc_info=True)
+            db.session.registry.clear()
+
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):
         """A form left open too long (or a session that ended): show the form again with what was typed."""
@@ -31,6 +96,17 @@ def register(app: Flask) -> None:
             return redirect(request.full_path.rstrip("?"), code=303)
         return _page(400, _("Please try again"), _("This form was open for a long time. Go back, reload the page "
                                                      "and send it again."))
+
+    @app.errorhandler(ControlCharacters)
+    def control_characters(error: ControlCharacters):
+        return _page(400, _("Characters we cannot accept"), _("What you sent contains characters that are not text "
+                                                              "(such as a null character). Remove them and try "
+                                                              "again."))
+
+    @app.errorhandler(ControlCharactersInPath)
+    def control_characters_in_path(error: ControlCharactersInPath):
+        return _page(404, _("Page not found"), _("This address contains characters that are not text (such as a "
+                                                  "null character), so no page has it. Check the address."))
 
     @app.errorhandler(413)
     def too_large(error):
@@ -59,10 +135,28 @@ def register(app: Flask) -> None:
         return _page(error.code or 400, _("Something is not right"), _("We could not handle this request. "
                                                                        "Go back and try again."))
 
+    @app.errorhandler(OperationalError)
+    def database_error(error: OperationalError):
+        """The database went away (a restart, a failover, a dropped connection): say so with a 503; the pool
+        reconnects on a later request. Any other operational error is an unexpected one."""
+        if not (error.connection_invalidated or error.statement is None):
+            return unexpected(error)
+        app.logger.warning("Database unreachable on %s %s: %s", request.method, _safe(request.path),
+                           type(error.orig).__name__)
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        return _page(503, _("Please try again in a minute"), _("We cannot reach our database right now. "
+                                                               "Nothing was changed. Try again in a minute."))
+
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-        db.session.rollback()
+        app.logger.exception("Unhandled error on %s %s", request.method, _safe(request.path))
+        with contextlib.suppress(Exception):
+            db.session.rollback()
+        if request.method in ("GET", "HEAD"):
+            return _page(500, _("Something went wrong on our side"), _("This page could not be shown. Please try "
+                                                                       "again in a minute. If it keeps happening, "
+                                                                       "contact support."))
         return _page(500, _("Something went wrong on our side"), _("What you just sent was not saved. Please try "
                                                                    "again in a minute. If it keeps happening, "
                                                                    "contact support."))

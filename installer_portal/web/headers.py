@@ -21,20 +21,29 @@ CONTENT_SECURITY_POLICY = "; ".join([
 ])
 
 
+def security_headers(hsts: bool) -> dict[str, str]:
+    """The headers every response carries, the error pages built outside Flask's handlers included."""
+    headers = {
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "X-Frame-Options": "DENY",
+        "Permissions-Policy": "camera=(self), geolocation=(self), microphone=()",
+        "Cross-Origin-Opener-Policy": "same-origin",
+    }
+    if hsts:
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    return headers
+
+
 def register(app: Flask) -> None:
-    hsts = app.config["PUBLIC_BASE_URL"].startswith("https://")
+    always = security_headers(app.config["PUBLIC_BASE_URL"].startswith("https://"))
 
     @app.after_request
     def add_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(self), microphone=()")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if hsts:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        for name, value in always.items():
+            headers.setdefault(name, value)
         immutable = "immutable" in headers.get("Cache-Control", "")  # content-addressed media
         if not request.path.startswith("/static/") and not immutable \
                 and (current_user.is_authenticated or "Set-Cookie" in headers):

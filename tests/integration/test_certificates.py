@@ -173,7 +173,7 @@ def test_the_verification_number_can_be_typed_loosely(app, certified):
     assert 'data-status="valid"' in visitor.get(f"/verify/{loose}").get_data(as_text=True)
 
 
-@pytest.mark.parametrize("number", ["AAAA-BBBB-CCCC", "x" * 300, "<script>", "%00", "1' OR '1'='1"])
+@pytest.mark.parametrize("number", ["AAAA-BBBB-CCCC", "x" * 300, "<script>", "1' OR '1'='1"])
 def test_an_unknown_certificate_number_is_a_clear_not_found(app, number):
     response = app.test_client().get(f"/verify/{number}", headers={"Accept-Language": "nl"})
     assert response.status_code == 404

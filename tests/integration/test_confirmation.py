@@ -126,7 +126,7 @@ def test_link_still_works_just_before_it_expires(app, client, mail):
 @pytest.mark.parametrize("token", [
     "garbage",
     "x" * 10_000,
-    "%00%01%FF%FE",
+    "%FF%FE",
     "%E2%80%AE%F0%9F%94%A5%C3%A9",
     "<script>alert(1)</script>",
     "';drop table users;--",

@@ -232,7 +232,7 @@ def test_an_installer_who_recertifies_gets_a_renewed_mail_not_an_invitation(app,
     assert renewed["Subject"] == "Your certificate has been renewed"
 
 
-@pytest.mark.parametrize("token", ["nonsense", "x" * 129, "%00", "<script>"])
+@pytest.mark.parametrize("token", ["nonsense", "x" * 129, "%FF", "<script>"])
 def test_a_garbled_link_is_not_found(app, token):
     browser = app.test_client()
     assert browser.get(f"/invitation/{token}").headers.get("Location") == "/invitation/problem"

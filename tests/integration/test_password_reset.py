@@ -329,7 +329,7 @@ def test_reset_link_ignores_a_poisoned_host_header(app, mail, how):
 @pytest.mark.parametrize("token", [
     "garbage",
     "x" * 10_240,
-    "%00%01%FF%FE",
+    "%FF%FE",
     "%E2%80%AE%F0%9F%94%A5%C3%A9",
     "<script>alert(1)</script>",
     "a/b/../../c",

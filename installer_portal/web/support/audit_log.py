@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
+from core.numbers import parse_int
+
 from ...accounts.services import find_user
 from ...staff.audit import audit_records
 from ...staff.models import AuditAction
@@ -18,5 +20,5 @@ def audit() -> ResponseReturnValue:
     action = request.args.get("action")
     chosen = AuditAction(action) if action in set(AuditAction) else None
     records = [] if staff_email and actor is None else audit_records(
-        actor_id=actor.id if actor else None, person_id=request.args.get("person", type=int), action=chosen)
+        actor_id=actor.id if actor else None, person_id=parse_int(request.args.get("person")), action=chosen)
     return render_template("support/audit.html", records=records, actions=AuditAction, args=request.args)
