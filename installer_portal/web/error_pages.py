@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from .access_log import redacted
 from .headers import security_headers
 
 if TYPE_CHECKING:
@@ -40,8 +41,9 @@ def plain_page(status: int, title: str, message: str) -> str:
 
 
 def _safe(text: str) -> str:
-    """A request's text as one log line: CR, LF and other controls escaped, so nobody can forge a line."""
-    return text.encode("unicode_escape").decode("ascii")[:500]
+    """A request's path as one log line: CR, LF and other controls escaped, so nobody can forge a line, and a
+    mailed link's token cut out."""
+    return redacted(text).encode("unicode_escape").decode("ascii")[:500]
 
 
 class LastResort:
