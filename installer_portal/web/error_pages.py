@@ -6,6 +6,7 @@ import contextlib
 import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from flask import Flask, flash, redirect, render_template, request
 from flask_babel import force_locale, format_decimal, get_locale
@@ -86,18 +87,37 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):
-        """A form left open too long (or a session that ended): show the form again with what was typed."""
+        """A form left open too long (or a session that ended): show the form again with what was typed.
+
+        Only for someone who already has a session here and whose browser says the form came from this site:
+        a cross-site POST arrives without cookies (SameSite=Lax), and parking its fields would give the victim
+        a new session pre-filled by the attacker (the reliability audit, S2). Everyone else gets a page that
+        creates no session.
+        """
         db.session.rollback()
         endpoint = request.endpoint
         can_reshow = endpoint is not None and request.method == "POST" and any(
             rule.endpoint == endpoint and "GET" in (rule.methods or ()) for rule in app.url_map.iter_rules())
-        if endpoint is not None and can_reshow:
+        if endpoint is not None and can_reshow and _has_session() and not _from_another_site():
             park_form_input(endpoint, request.form)
             flash(_("This form was open for a long time, so for your security we could not accept it. "
                     "Check what you entered and send it again."), "error")
             return redirect(request.full_path.rstrip("?"), code=303)
-        return _page(400, _("Please try again"), _("This form was open for a long time. Go back, reload the page "
-                                                     "and send it again."))
+        return plain_page(400, _("Please try again"), _("This form was open for a long time. Go back, reload the "
+                                                         "page and send it again.")), 400
+
+    def _has_session() -> bool:
+        return app.config["SESSION_COOKIE_NAME"] in request.cookies
+
+    def _from_another_site() -> bool:
+        """The Origin (or, without it, the Referer) names another site; a request with neither is not refused
+        for it (old browsers, privacy settings), the session cookie has to be there anyway."""
+        source = request.headers.get("Origin") or request.headers.get("Referer")
+        if not source or source == "null":
+            return source == "null"
+        ours = urlsplit(app.config["PUBLIC_BASE_URL"])
+        theirs = urlsplit(source)
+        return (theirs.scheme, theirs.netloc) != (ours.scheme, ours.netloc)
 
     @app.errorhandler(ControlCharacters)
     def control_characters(error: ControlCharacters):
