@@ -3,6 +3,11 @@ photo memory and the smaller items. Each test fails on the code the audit ran.""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from core.database import db
+from installer_portal.commissioning.models import CommissioningPhoto
+from tests.commissioning import commission, make_installer, register_stations
 from tests.conftest import BASE_URL
 from tests.helpers import log_in, make_user, user_row
 
@@ -26,3 +31,14 @@ def test_a_post_from_another_site_is_not_parked_even_with_a_session(app, client)
     assert same_site.status_code == 303
     assert 'value="Typed"' in client.get("/account/profile").get_data(as_text=True)
     assert user_row(app, email).first_name == "Kari"
+
+
+def test_site_photos_are_not_kept_by_the_browser(app, client):
+    register_stations(app)
+    email = make_installer(app, client)
+    commissioning_id = commission(app, email, with_photo=True)
+    with app.app_context():
+        photo_id = db.session.scalar(select(CommissioningPhoto.id))
+    response = client.get(f"/installer/commissionings/{commissioning_id}/photos/{photo_id}.jpg")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"

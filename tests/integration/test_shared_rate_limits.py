@@ -44,7 +44,8 @@ def test_two_worker_processes_share_one_sign_up_limit_through_redis(database_url
         second = run_worker(database_url, tmp_path / "b", REDIS_URL, prefix, 2)
     finally:
         connection = redis.Redis.from_url(REDIS_URL)
-        for key in connection.scan_iter(f"{prefix}*"):
+        # Flask-Limiter stores its keys as LIMITS:LIMITER/<prefix>/…: the prefix is inside the key.
+        for key in connection.scan_iter(f"*{prefix}*"):
             connection.delete(key)
     assert first == [400, 400]
     assert second == [400, 429]

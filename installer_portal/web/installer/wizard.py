@@ -14,7 +14,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from core.database import db
-from core.downloads import attachment, cache_forever
+from core.downloads import attachment
 from core.errors import Refusal
 from core.forms import Form, show_error
 from core.i18n import _
@@ -201,7 +201,9 @@ def _taken_redirect(commissioning_id: int, error: Refusal) -> ResponseReturnValu
 def photo(commissioning_id: int, photo_id: int) -> ResponseReturnValue:
     for stored in _commissioning(commissioning_id).photos:
         if stored.id == photo_id:
-            return cache_forever(Response(stored.jpeg, mimetype="image/jpeg"))
+            # Not cached like lesson media: a site photo may show someone's home, and the phone may be shared
+            # (personal responses get `no-store`, web.headers).
+            return Response(stored.jpeg, mimetype="image/jpeg")
     abort(404)
 
 
