@@ -19,7 +19,7 @@ from core.enums import LabelledEnum
 from core.errors import Refusal
 from core.i18n import _l
 from core.mail.services import queue_mail
-from core.photos import PHOTO_SIDE, open_photo, shrink
+from core.photos import PHOTO_SIDE, open_photo, photo_slot, shrink
 from lms import api as lms
 
 from ..accounts.models import Role, User
@@ -206,8 +206,9 @@ def add_photo(draft: Commissioning, kind: PhotoKind, data: bytes) -> Commissioni
     if len(draft.photos) >= MAX_PHOTOS:
         raise CommissioningError(_l("You have added %(count)s photos, the most there can be. Remove one first.",
                                     count=MAX_PHOTOS), "photo")
-    image = open_photo(data)
-    jpeg = shrink(image, PHOTO_SIDE)
+    with photo_slot():
+        image = open_photo(data)
+        jpeg = shrink(image, PHOTO_SIDE)
     scale = min(1.0, PHOTO_SIDE / max(image.size))
     photo = CommissioningPhoto(kind=kind, jpeg=jpeg, width=round(image.width * scale),
                                height=round(image.height * scale))

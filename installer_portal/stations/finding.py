@@ -12,7 +12,7 @@ from core.database import db
 from core.enums import LabelledEnum
 from core.errors import ProblemRefusal
 from core.i18n import _l
-from core.photos import decode_qr, open_photo
+from core.photos import decode_qr, open_photo, photo_slot
 
 from .labels import STATION_PATH
 from .mac import normalize_mac
@@ -98,7 +98,8 @@ def station_in_photo(data: bytes) -> Station:
 
     :raises PhotoError: the file is not a usable photo; FindError: no code that leads to a known station.
     """
-    codes = decode_qr(open_photo(data))
+    with photo_slot():
+        codes = decode_qr(open_photo(data))
     if not codes:
         raise FindError(FindProblem.NO_QR_CODE)
     refusals = []

@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw, ImageFilter
 from core.photos import (
     MAX_BYTES,
     MAX_PIXELS,
+    READ_SIDE,
     PhotoError,
     PhotoProblem,
     decode_qr,
@@ -195,3 +196,19 @@ def test_shrunk_photo_keeps_no_exif_gps_xmp_or_comment():
 def test_a_photo_smaller_than_the_side_is_not_enlarged():
     shrunk = shrink(Image.new("RGB", (800, 600), WALL), 1600)
     assert Image.open(io.BytesIO(shrunk)).size == (800, 600)
+
+
+def test_a_lossless_image_of_many_pixels_is_refused_before_decoding():
+    """The audit's 143 KB PNG of 49 MP cost a worker 235 MiB to decode; lossless images stop at 16 MP."""
+    buffer = io.BytesIO()
+    Image.new("L", (5000, 4000), 0).save(buffer, "PNG", optimize=True)
+    images_before = Image.core.get_stats()["new_count"]
+    assert problem_of(buffer.getvalue()) == PhotoProblem.TOO_MANY_PIXELS
+    assert Image.core.get_stats()["new_count"] == images_before
+
+
+def test_a_large_jpeg_is_read_at_a_reduced_scale():
+    photo = Image.effect_noise((1000, 750), 60).resize((8000, 6000)).convert("RGB")
+    opened = open_photo(jpeg(photo))
+    assert max(opened.size) < 8000
+    assert max(opened.size) >= READ_SIDE
