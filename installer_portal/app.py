@@ -13,7 +13,7 @@ from core.i18n import LANGUAGES, _l, select_locale
 
 from . import config as config_module
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
-from .web import error_pages
+from .web import error_pages, security_log
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +37,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_blueprints(app)
     _connect_handlers()
     _register_template_helpers(app)
+    security_log.init_app(app)
     app.wsgi_app = error_pages.LastResort(app, app.wsgi_app)  # type: ignore[method-assign]
 
     from .cli import register

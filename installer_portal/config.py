@@ -94,7 +94,6 @@ def load(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
         "RATELIMIT_STRATEGY": "moving-window",
         "LIMIT_SIGN_UP": "10 per hour",
         "LIMIT_LOGIN_IP": "20 per minute",
-        "LIMIT_LOGIN_ACCOUNT": "10 per 15 minutes",
         "LIMIT_RESEND": "6 per hour",
         "LIMIT_RESET": "6 per hour",
         "LIMIT_TOKEN_LINK": "30 per minute",

@@ -61,6 +61,8 @@ class User(Model):
     country: Mapped[str | None] = mapped_column(String(2))
     company_name: Mapped[str | None] = mapped_column(String(200))
     profile_completed_at: Mapped[datetime | None]
+    #: Set by staff: the person cannot log in, and every login they had was ended. Cleared to reactivate.
+    deactivated_at: Mapped[datetime | None]
 
     role_grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", cascade="all, delete-orphan", foreign_keys="RoleGrant.user_id"
@@ -91,6 +93,10 @@ class User(Model):
     @property
     def is_staff(self) -> bool:
         return bool(self.roles & STAFF_ROLES)
+
+    @property
+    def is_deactivated(self) -> bool:
+        return self.deactivated_at is not None
 
     @property
     def is_confirmed(self) -> bool:
@@ -182,3 +188,20 @@ class OneTimeToken(Model):
     superseded_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class LoginThrottle(Model):
+    """Failed logins for one account from one address: each failure beyond a few makes the next attempt wait
+    longer (accounts.throttle). Keyed by a hash of the typed address and the client's IP, so an unknown
+    address is counted like a known one and no address is stored.
+    """
+
+    __tablename__ = "login_throttles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The account the address belongs to, if any: a completed password reset lifts all of its throttles.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    #: No attempt is taken before this time.
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)

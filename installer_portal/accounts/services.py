@@ -23,7 +23,7 @@ from core.mail.services import queue_mail
 from core.urls import external_url
 
 from ..markets import Region
-from . import passwords
+from . import passwords, throttle
 from .models import LoginSession, OneTimeToken, Role, RoleGrant, TokenPurpose, User
 from .tokens import (
     TokenError,
@@ -116,7 +116,7 @@ def resend_confirmation(email: str) -> bool:
     Anonymous callers must answer the same either way; a logged-in person may be told.
     """
     user = find_user(email)
-    if user is None or user.is_confirmed or not _may_mail(user.email, "confirm_email"):
+    if user is None or user.is_confirmed or user.is_deactivated or not _may_mail(user.email, "confirm_email"):
         return False
     send_confirmation(user)
     return True
@@ -159,6 +159,38 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+class LoginThrottled(AccountError):
+    """Too many wrong passwords for this account from this address: the next attempt must wait."""
+
+    def __init__(self, wait: timedelta) -> None:
+        super().__init__(_("Too many attempts. Wait a little and try again."), code="throttled")
+        self.wait = wait
+
+
+def attempt_login(email: str, password: str, ip: str) -> User | None:
+    """One throttled login attempt: the person these credentials belong to, or None when they are wrong
+    (the failure is counted in the caller's transaction, which it must commit).
+
+    :raises LoginThrottled: this address failed too often for this account and must wait.
+    :raises AccountError: the password is right, but staff deactivated the account.
+    """
+    try:
+        address = normalize_email(email)
+    except AccountError:
+        address = (email or "")[:254]
+    wait = throttle.claim_attempt(address, ip, find_user(address))
+    if wait is not None:
+        raise LoginThrottled(wait)
+    user = authenticate(email, password)
+    if user is None:
+        return None
+    throttle.clear_attempts(address, ip)
+    if user.is_deactivated:
+        raise AccountError(_("This account has been deactivated. Contact support if you think that is wrong."),
+                           code="deactivated")
+    return user
+
+
 def start_login_session(user: User, remember: bool) -> str:
     """Open a login session on one device and return its key (which goes into the cookie)."""
     key = secrets.token_urlsafe(32)
@@ -180,7 +212,7 @@ def start_login_session(user: User, remember: bool) -> str:
 _USER_FOR_SESSION = (
     select(User).join(LoginSession, LoginSession.user_id == User.id)
     .where(LoginSession.key_hash == bindparam("key_hash"), LoginSession.revoked_at.is_(None),
-           LoginSession.expires_at > bindparam("now")))
+           LoginSession.expires_at > bindparam("now"), User.deactivated_at.is_(None)))
 
 
 def user_for_session(key: str | None) -> User | None:
@@ -240,7 +272,7 @@ def _replace_password(user: User, password: str) -> None:
 def request_password_reset(email: str) -> None:
     """Mail a reset link if the address has an account; the answer to the person is the same either way."""
     user = find_user(email)
-    if user is None or not _may_mail(user.email, "reset_password"):
+    if user is None or user.is_deactivated or not _may_mail(user.email, "reset_password"):
         return
     lifetime = current_app.config["RESET_TOKEN_LIFETIME"]
     raw = issue_token(user, TokenPurpose.RESET_PASSWORD, lifetime)
@@ -263,6 +295,7 @@ def reset_password(raw_token: str, password: str) -> User:
     _require_acceptable_password(password, _personal_words(user))
     redeem_token(raw_token, TokenPurpose.RESET_PASSWORD)
     _replace_password(user, password)
+    throttle.lift_throttles(user)
     if user.email_confirmed_at is None:
         user.email_confirmed_at = utcnow()
     return user
@@ -347,6 +380,26 @@ def revoke_role(user: User, role: Role) -> None:
     if removed != 1:
         raise AccountError(_("This person does not have this role."))
     db.session.expire(user, ["role_grants"])
+
+
+def deactivate_account(user: User) -> None:
+    """Stop the person from logging in, and end every login they have now.
+
+    :raises AccountError: the account is deactivated already.
+    """
+    if user.is_deactivated:
+        raise AccountError(_("This account is deactivated already."))
+    user.deactivated_at = utcnow()
+    end_login_sessions(user)
+    db.session.flush()
+
+
+def reactivate_account(user: User) -> None:
+    """:raises AccountError: the account is not deactivated."""
+    if not user.is_deactivated:
+        raise AccountError(_("This account is not deactivated."))
+    user.deactivated_at = None
+    db.session.flush()
 
 
 # Staff ----------------------------------------------------------------------------------------

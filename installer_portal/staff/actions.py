@@ -38,15 +38,15 @@ def check_staff_action(staff: User, reason: str, *, concerning: User | None) -> 
     return reason
 
 
-def resend_confirmation(staff: User, person: User, reason: str) -> AuditRecord:
+def resend_confirmation(staff: User, person: User, reason: str, *, ip: str | None = None) -> AuditRecord:
     reason = check_staff_action(staff, reason, concerning=person)
     if person.is_confirmed:
         raise StaffActionError(_l("This person has already confirmed their email address."))
     accounts.send_confirmation(person)
-    return record(staff, AuditAction.RESEND_CONFIRMATION, reason, person, person=person, detail=person.email)
+    return record(staff, AuditAction.RESEND_CONFIRMATION, reason, person, person=person, detail=person.email, ip=ip)
 
 
-def reissue_invitation(staff: User, person: User, reason: str) -> AuditRecord:
+def reissue_invitation(staff: User, person: User, reason: str, *, ip: str | None = None) -> AuditRecord:
     """A new invitation for the person; the previous link stops working at once. Staff never see the link."""
     reason = check_staff_action(staff, reason, concerning=person)
     if person.has_role(Role.INSTALLER):
@@ -55,57 +55,73 @@ def reissue_invitation(staff: User, person: User, reason: str) -> AuditRecord:
     if certificate is None:
         raise StaffActionError(_l("This person has no valid certificate, so they cannot be invited."))
     invitations.issue_invitation(person, certificate.id, created_by_id=staff.id)
-    return record(staff, AuditAction.REISSUE_INVITATION, reason, person, person=person, detail=certificate.number)
+    return record(staff, AuditAction.REISSUE_INVITATION, reason, person, person=person, detail=certificate.number,
+                  ip=ip)
 
 
-def revoke_invitation(staff: User, person: User, reason: str) -> AuditRecord:
+def revoke_invitation(staff: User, person: User, reason: str, *, ip: str | None = None) -> AuditRecord:
     reason = check_staff_action(staff, reason, concerning=person)
     invitation = invitations.latest_invitation(person.id)
     if invitation is None or invitation.status(utcnow()) != InvitationStatus.PENDING:
         raise StaffActionError(_l("This person has no invitation waiting to be used."))
     invitations.revoke_invitation(invitation, by=staff, reason=reason)
-    return record(staff, AuditAction.REVOKE_INVITATION, reason, person, person=person)
+    return record(staff, AuditAction.REVOKE_INVITATION, reason, person, person=person, ip=ip)
 
 
-def revoke_certificate(staff: User, person: User, reason: str, number: str) -> AuditRecord:
+def revoke_certificate(staff: User, person: User, reason: str, number: str, *, ip: str | None = None) -> AuditRecord:
     reason = check_staff_action(staff, reason, concerning=person)
     certificate = lms.certificate_by_number(number)
     if certificate is None or certificate.user_id != person.id:
         raise StaffActionError(_l("This person has no certificate with that number."))
     lms.revoke_certificate(certificate, revoked_by_id=staff.id, reason=reason)
-    return record(staff, AuditAction.REVOKE_CERTIFICATE, reason, person, person=person, detail=certificate.number)
+    return record(staff, AuditAction.REVOKE_CERTIFICATE, reason, person, person=person, detail=certificate.number,
+                  ip=ip)
 
 
-def revoke_installer(staff: User, person: User, reason: str) -> AuditRecord:
+def revoke_installer(staff: User, person: User, reason: str, *, ip: str | None = None) -> AuditRecord:
     """Take the installer role away; the installer account details and stations stay."""
     reason = check_staff_action(staff, reason, concerning=person)
     if not person.has_role(Role.INSTALLER):
         raise StaffActionError(_l("This person is not an installer."))
     accounts.revoke_role(person, Role.INSTALLER)
-    return record(staff, AuditAction.REVOKE_INSTALLER, reason, person, person=person)
+    return record(staff, AuditAction.REVOKE_INSTALLER, reason, person, person=person, ip=ip)
 
 
-def restore_installer(staff: User, person: User, reason: str) -> AuditRecord:
+def restore_installer(staff: User, person: User, reason: str, *, ip: str | None = None) -> AuditRecord:
     reason = check_staff_action(staff, reason, concerning=person)
     if person.has_role(Role.INSTALLER):
         raise StaffActionError(_l("This person already has an installer account."))
     if invitations.installer_account_of(person) is None:
         raise StaffActionError(_l("This person never set up an installer account: reissue the invitation instead."))
     accounts.grant_role(person, Role.INSTALLER, by=staff)
-    return record(staff, AuditAction.RESTORE_INSTALLER, reason, person, person=person)
+    return record(staff, AuditAction.RESTORE_INSTALLER, reason, person, person=person, ip=ip)
 
 
-def decommission_station(staff: User, station: Station, reason: str) -> AuditRecord:
+def decommission_station(staff: User, station: Station, reason: str, *, ip: str | None = None) -> AuditRecord:
     """Take a commissioned station out of service; it can be commissioned again later."""
     installer = station.installer
     reason = check_staff_action(staff, reason, concerning=installer)
     stations.decommission_station(station)
-    return record(staff, AuditAction.DECOMMISSION_STATION, reason, station, person=installer, detail=station.serial)
+    return record(staff, AuditAction.DECOMMISSION_STATION, reason, station, person=installer, detail=station.serial,
+                  ip=ip)
 
 
-def transfer_station(staff: User, station: Station, reason: str, email: str) -> AuditRecord:
+def transfer_station(staff: User, station: Station, reason: str, email: str, *, ip: str | None = None) -> AuditRecord:
     """Make another installer responsible for a commissioned station (e.g. they took over the site)."""
     to = accounts.find_user(email) if email.strip() else None
     reason = check_staff_action(staff, reason, concerning=to)
     stations.transfer_station(station, to)
-    return record(staff, AuditAction.TRANSFER_STATION, reason, station, person=to, detail=station.serial)
+    return record(staff, AuditAction.TRANSFER_STATION, reason, station, person=to, detail=station.serial, ip=ip)
+
+
+def deactivate_account(staff: User, person: User, reason: str, *, ip: str | None = None) -> AuditRecord:
+    """The person can no longer log in, and every login they have ends now. Reversible."""
+    reason = check_staff_action(staff, reason, concerning=person)
+    accounts.deactivate_account(person)
+    return record(staff, AuditAction.DEACTIVATE_ACCOUNT, reason, person, person=person, ip=ip)
+
+
+def reactivate_account(staff: User, person: User, reason: str, *, ip: str | None = None) -> AuditRecord:
+    reason = check_staff_action(staff, reason, concerning=person)
+    accounts.reactivate_account(person)
+    return record(staff, AuditAction.REACTIVATE_ACCOUNT, reason, person, person=person, ip=ip)

@@ -20,11 +20,12 @@ def subject_of(thing: User | Station) -> tuple[SubjectType, str]:
 
 
 def record(actor: User, action: AuditAction, reason: str, subject: User | Station, *,
-           person: User | None, detail: str | None = None) -> AuditRecord:
+           person: User | None, detail: str | None = None, ip: str | None = None) -> AuditRecord:
     """Add the audit record of a staff action to the caller's transaction (it commits with the change)."""
     subject_type, subject_key = subject_of(subject)
     row = AuditRecord(actor_id=actor.id, subject_type=subject_type, subject_key=subject_key,
-                      subject_id=person.id if person else None, action=action, reason=reason, detail=detail)
+                      subject_id=person.id if person else None, action=action, reason=reason, detail=detail,
+                      ip=ip)
     db.session.add(row)
     db.session.flush()
     return row

@@ -25,6 +25,8 @@ class AuditAction(LabelledEnum):
     - ``restore_installer``: gave a revoked installer role back.
     - ``decommission_station``: took a commissioned station out of service (person: its installer).
     - ``transfer_station``: made another installer responsible for a station (person: the new installer).
+    - ``deactivate_account``: the person can no longer log in; every login they had was ended.
+    - ``reactivate_account``: a deactivated person can log in again.
     """
 
     RESEND_CONFIRMATION = "resend_confirmation", _l("Confirmation email sent again")
@@ -35,6 +37,8 @@ class AuditAction(LabelledEnum):
     RESTORE_INSTALLER = "restore_installer", _l("Installer role restored")
     DECOMMISSION_STATION = "decommission_station", _l("Station decommissioned")
     TRANSFER_STATION = "transfer_station", _l("Station transferred")
+    DEACTIVATE_ACCOUNT = "deactivate_account", _l("Account deactivated")
+    REACTIVATE_ACCOUNT = "reactivate_account", _l("Account reactivated")
 
 
 class SubjectType(LabelledEnum):
@@ -69,6 +73,8 @@ class AuditRecord(Model):
     reason: Mapped[str] = mapped_column(Text)
     #: What the action touched, e.g. the certificate number or the station's serial number.
     detail: Mapped[str | None] = mapped_column(String(254))
+    #: The staff member's IP address (behind PROXY_HOPS trusted proxies).
+    ip: Mapped[str | None] = mapped_column(String(45))
 
     actor: Mapped[User] = relationship(foreign_keys=[actor_id])
     person: Mapped[User | None] = relationship(foreign_keys=[subject_id])

@@ -68,6 +68,8 @@ def timeline(user: User, certificates: list[lms.Certificate], account: Installer
         events.append(Event(user.email_confirmed_at, _l("Email address confirmed")))
     if user.profile_completed_at:
         events.append(Event(user.profile_completed_at, _l("Profile completed")))
+    if user.deactivated_at:
+        events.append(Event(user.deactivated_at, _l("Account deactivated"), tone=Tone.PROBLEM))
     for enrollment, course in lms.enrollments_of(user.id):
         title = lms.course_title(course, user.locale)
         events.append(Event(enrollment.started_at, _l("Started a course"), [title]))
@@ -154,6 +156,10 @@ def person_overview(person: User, staff: User) -> PersonOverview:
             offered.append((AuditAction.REVOKE_INSTALLER, _l("Revoke the installer role")))
         elif account is not None:
             offered.append((AuditAction.RESTORE_INSTALLER, _l("Restore the installer role")))
+        if person.is_deactivated:
+            offered.append((AuditAction.REACTIVATE_ACCOUNT, _l("Reactivate the account")))
+        else:
+            offered.append((AuditAction.DEACTIVATE_ACCOUNT, _l("Deactivate the account")))
         actions = [OfferedAction(action, str(label), action.value) for action, label in offered]
         actions += [OfferedAction(AuditAction.REVOKE_CERTIFICATE,
                                   str(_l("Revoke certificate %(number)s", number=certificate.number)),

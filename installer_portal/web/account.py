@@ -18,6 +18,7 @@ from ..accounts.services import (
     update_profile,
 )
 from ..extensions import configured_limit, limiter, login_manager
+from .security_log import security_event
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -97,6 +98,7 @@ def password():
             start_login_session(user, remember=False)
             db.session.commit()
             login_user(user)
+            security_event("password_changed", user_id=user.id)
             flash(_("Your password has been changed. You have been logged out on your other devices."), "success")
             return redirect(url_for("account.home"))
     return render_template("account/password.html", form=form), 400 if form.errors else 200

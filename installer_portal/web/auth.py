@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_user, logout_user
 
@@ -15,12 +15,11 @@ from core.redirects import safe_next
 from ..accounts.forms import EmailForm, LoginForm, ResetPasswordForm, SignUpForm
 from ..accounts.freshness import mark_authenticated
 from ..accounts.services import (
-    AccountError,
-    authenticate,
+    LoginThrottled,
+    attempt_login,
     check_reset_token,
     confirm_email,
     end_login_session,
-    normalize_email,
     request_password_reset,
     resend_confirmation,
     reset_password,
@@ -30,16 +29,10 @@ from ..accounts.services import (
 from ..accounts.tokens import TokenError, TokenProblem
 from ..extensions import configured_limit, limiter
 from ..markets import Region
+from .security_log import security_event
 from .session_keys import KEPT_ACROSS_LOGIN, LINK_PROBLEM, RESET_TOKEN, SENT_TO
 
 bp = Blueprint("auth", __name__)
-
-
-def _login_account_key() -> str:
-    try:
-        return "login:" + normalize_email(request.form.get("email", ""))
-    except AccountError:
-        return "login:" + request.form.get("email", "")[:254].lower()
 
 
 def end_current_login() -> None:
@@ -120,16 +113,25 @@ def resend_confirmation_page():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(configured_limit("LIMIT_LOGIN_IP"), methods=["POST"])
-@limiter.limit(configured_limit("LIMIT_LOGIN_ACCOUNT"), key_func=_login_account_key, methods=["POST"],
-               deduct_when=lambda response: response.status_code != 302)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("account.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
-        if user is None:
+        try:
+            user = attempt_login(form.email.data, form.password.data, request.remote_addr or "")
+        except LoginThrottled as refusal:
             db.session.rollback()
+            security_event("login_throttled", wait_seconds=int(refusal.wait.total_seconds()))
+            abort(429)
+        except Refusal as refusal:
+            db.session.rollback()
+            security_event("login_refused", reason=refusal.code)
+            flash(refusal.message, "error")
+            return render_template("auth/login.html", form=form), 403
+        if user is None:
+            db.session.commit()  # the failure counts (accounts.throttle)
+            security_event("login_failed")
             flash(_("The email address or password is not correct."), "error")
         else:
             target = safe_next(request.args.get("next"))
@@ -142,14 +144,17 @@ def login():
             db.session.commit()
             login_user(user, remember=form.remember.data)
             mark_authenticated()
+            security_event("login_succeeded", user_id=user.id)
             return redirect(target or url_for("account.home"))
     return render_template("auth/login.html", form=form), 400 if form.errors or request.method == "POST" else 200
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    user_id = current_user.id if current_user.is_authenticated else None
     end_current_login()
     db.session.commit()
+    security_event("logout", user_id=user_id)
     flash(_("You are logged out."), "success")
     return redirect(url_for("public.start"))
 
@@ -161,6 +166,7 @@ def forgot_password():
     if form.validate_on_submit():
         request_password_reset(form.email.data)
         db.session.commit()
+        security_event("password_reset_requested")
         session[SENT_TO] = {"email": form.email.data, "kind": "reset"}
         return redirect(url_for("auth.check_email"))
     return render_template("auth/forgot_password.html", form=form), 400 if form.errors else 200
@@ -184,7 +190,7 @@ def reset_password_page():
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            reset_password(raw, form.password.data)
+            changed = reset_password(raw, form.password.data)
         except TokenError as error:
             db.session.rollback()
             return _reset_link_problem(error)
@@ -195,6 +201,7 @@ def reset_password_page():
             # Whoever is logged in in this browser (perhaps someone else) is logged out too.
             end_current_login()
             db.session.commit()
+            security_event("password_reset_completed", user_id=changed.id)
             flash(_("Your password has been changed. Log in with your new password."), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form), 400 if form.errors else 200

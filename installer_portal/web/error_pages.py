@@ -10,12 +10,14 @@ from urllib.parse import urlsplit
 
 from flask import Flask, flash, redirect, render_template, request
 from flask_babel import force_locale, format_decimal, get_locale
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .access_log import redacted
 from .headers import security_headers
+from .security_log import security_event
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -153,6 +155,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def other_http_error(error: HTTPException):
         if error.code == 403:
+            security_event("access_denied", user_id=current_user.id if current_user.is_authenticated else None)
             return _page(403, _("No access"), _("You do not have access to this page."))
         return _page(error.code or 400, _("Something is not right"), _("We could not handle this request. "
                                                                        "Go back and try again."))

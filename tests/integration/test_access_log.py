@@ -40,13 +40,13 @@ def test_mailed_link_tokens_do_not_reach_gunicorns_access_log(app, database_url,
         assert db.session.get(User, user.id) is not None
     port = free_port()
     log = tmp_path / "access.log"
-    overrides = {"SQLALCHEMY_DATABASE_URI": database_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                 "JOBS_SQLITE_PATH": str(tmp_path / "jobs.sqlite3"), "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+    overrides = {"JOBS_SQLITE_PATH": str(tmp_path / "jobs.sqlite3"), "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
                  "RATELIMIT_STORAGE_URI": "memory://"}
     server = subprocess.Popen(  # noqa: S603 (this interpreter, our own app)
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "--workers", "1",
          "--access-logfile", str(log), f"installer_portal.app:create_app({overrides!r})"],
-        cwd=ROOT, env={**os.environ, "SECRET_KEY": "x" * 40}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        cwd=ROOT, env={**os.environ, "SECRET_KEY": "x" * 40, "DATABASE_URL": database_url}, stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "error.log").open("w"))
     try:
         for _attempt in range(100):
             try:

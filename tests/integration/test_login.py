@@ -9,11 +9,13 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import quote
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
-from core.database import db
+from core.database import db, utcnow
 from core.mail.models import OutboxMessage
-from tests.conftest import csrf_token
+from installer_portal.accounts.throttle import FREE_FAILURES
+from tests.conftest import PortalClient, csrf_token
 from tests.factories import PASSWORD
 from tests.helpers import HOME, OTHER_STRONG, STRONG, fresh_client, log_in, make_user, sign_up, user_row
 
@@ -271,29 +273,29 @@ def test_login_follows_next_within_the_site(app, client):
 
 
 @pytest.mark.req("AUTH-02")
-def test_too_many_failures_for_one_account_are_throttled(app, client):
+def test_failures_from_one_address_slow_that_address_down_but_not_the_owner(app, client):
+    """A growing wait per account and address (accounts.throttle), not a lock a stranger can put on anyone."""
     email = make_user(app)
-    bystander = make_user(app)
-    allowed = first_limit(app.config["LIMIT_LOGIN_ACCOUNT"])
-
-    # Each attempt from another address, so that only the per-account limit can stop them.
-    for attempt in range(allowed):
-        spelled = email.upper() if attempt % 2 else email
-        response = client.submit("/login", {"email": spelled, "password": f"wrong guess {attempt}"},
-                                 environ_base={"REMOTE_ADDR": f"198.51.100.{attempt + 1}"})
-        assert response.status_code == 400, attempt
-
-    blocked = client.submit("/login", {"email": email, "password": "wrong guess again"},
-                            environ_base={"REMOTE_ADDR": "203.0.113.1"})
-    assert blocked.status_code == 429
-    # While throttled, not even the right password gets in; other accounts are not affected.
-    right = client.submit("/login", {"email": email, "password": PASSWORD},
-                          environ_base={"REMOTE_ADDR": "203.0.113.2"})
-    assert right.status_code == 429
-    assert_sent_to_login(client.get(HOME))
-    other = client.submit("/login", {"email": bystander, "password": PASSWORD},
-                          environ_base={"REMOTE_ADDR": "203.0.113.3"})
-    assert other.status_code == 302
+    stranger = {"REMOTE_ADDR": "198.51.100.7"}
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        for attempt in range(FREE_FAILURES):
+            spelled = email.upper() if attempt % 2 else email
+            response = client.submit("/login", {"email": spelled, "password": f"wrong guess {attempt}"},
+                                     environ_base=stranger)
+            assert response.status_code == 400, attempt
+        blocked = client.submit("/login", {"email": email, "password": "wrong guess again"}, environ_base=stranger)
+        assert blocked.status_code == 429
+        # The owner, on their own phone, is not slowed down by the stranger's guesses.
+        owner = PortalClient(app.test_client())
+        right = owner.submit("/login", {"email": email, "password": PASSWORD},
+                             environ_base={"REMOTE_ADDR": "203.0.113.2"})
+        assert right.status_code == 302
+        # The stranger waits a second, then two, then four …
+        clock.shift(timedelta(seconds=1))
+        assert client.submit("/login", {"email": email, "password": "wrong"},
+                             environ_base=stranger).status_code == 400
+        assert client.submit("/login", {"email": email, "password": "wrong"},
+                             environ_base=stranger).status_code == 429
 
 
 # Passwords -------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from core.redirects import safe_next
 from ...accounts.freshness import fresh_login_required
 from ...extensions import login_manager
 from ...staff.models import AuditAction, AuditRecord
+from ..security_log import security_event
 
 bp = Blueprint("support", __name__, url_prefix="/support")
 
@@ -58,12 +59,14 @@ def run_action(page: str, actions: Actions, action: str, subject: object) -> Res
         return redirect(page)
     fields = {name: field.data or "" for name, field in form._fields.items() if name != "csrf_token"}
     try:
-        run(current_user._get_current_object(), subject, **fields)
+        done = run(current_user._get_current_object(), subject, ip=request.remote_addr, **fields)
     except Refusal as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(page)
     db.session.commit()
+    security_event("staff_action", user_id=current_user.id, action=done.action.value,
+                   subject=f"{done.subject_type.value}:{done.subject_key}")
     flash(_("Done: %(action)s.", action=AuditAction(action).label), "success")
     return redirect(page)
 

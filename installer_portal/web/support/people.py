@@ -28,6 +28,8 @@ PERSON_ACTIONS: Actions = {
     AuditAction.REVOKE_CERTIFICATE: (RevokeCertificateForm, actions.revoke_certificate),
     AuditAction.REVOKE_INSTALLER: (StaffActionForm, actions.revoke_installer),
     AuditAction.RESTORE_INSTALLER: (StaffActionForm, actions.restore_installer),
+    AuditAction.DEACTIVATE_ACCOUNT: (StaffActionForm, actions.deactivate_account),
+    AuditAction.REACTIVATE_ACCOUNT: (StaffActionForm, actions.reactivate_account),
 }
 
 
