@@ -20,7 +20,7 @@ from installer_portal.web.security_log import logger
 from tests.commissioning import commission, make_installer, register_stations
 from tests.conftest import BASE_URL, PortalClient, csrf_token, link_in
 from tests.factories import PASSWORD
-from tests.helpers import STRONG, log_in, make_user, user_row
+from tests.helpers import OTHER_STRONG, STRONG, log_in, make_user, user_row
 
 
 def test_a_cross_site_post_without_cookies_creates_no_session_and_parks_nothing(app, client):
@@ -77,7 +77,7 @@ def security_log():
     logger.removeHandler(lines)
 
 
-def test_the_security_log_records_authentication_and_authorization_events(app, client, security_log):
+def test_the_security_log_records_authentication_and_authorization_events(app, client, security_log, mail):
     email = make_user(app, with_profile=True)
     ip = {"REMOTE_ADDR": "192.0.2.44"}
     client.submit("/login", {"email": email, "password": "not the password"}, environ_base=ip)
@@ -87,12 +87,14 @@ def test_the_security_log_records_authentication_and_authorization_events(app, c
                                         "confirm_password": STRONG})
     client.submit("/", {}, action="/logout")
     client.submit("/forgot-password", {"email": email})
+    client.get(link_in(mail().to(email)[-1], "/reset/"))
+    client.submit("/reset", {"password": OTHER_STRONG, "confirm_password": OTHER_STRONG})
     with time_machine.travel(utcnow(), tick=False):
         for attempt in range(FREE_FAILURES + 1):
             client.submit("/login", {"email": email, "password": f"guess {attempt}"}, environ_base=ip)
     events = [line["event"] for line in security_log.events]
     for event in ("login_failed", "login_succeeded", "access_denied", "password_changed", "logout",
-                  "password_reset_requested", "login_throttled"):
+                  "password_reset_requested", "password_reset_completed", "login_throttled"):
         assert event in events, event
     user_id = user_row(app, email).id
     assert {line["user_id"] for line in security_log.events if line["event"] == "access_denied"} == {user_id}
@@ -100,6 +102,7 @@ def test_the_security_log_records_authentication_and_authorization_events(app, c
     written = json.dumps(security_log.events)
     assert PASSWORD not in written
     assert STRONG not in written
+    assert OTHER_STRONG not in written
     assert email not in written
 
 
