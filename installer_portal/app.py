@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_babel import get_locale
+from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import jobs, requests
@@ -105,6 +106,11 @@ def _register_template_helpers(app: Flask) -> None:
     # Templates compare with enum members, never with their spelling.
     app.jinja_env.globals.update(Role=Role, StationStatus=StationStatus, CommissioningStatus=CommissioningStatus,
                                  InvitationProblem=InvitationProblem)
+
+    @app.template_filter("code")
+    def code(value: object) -> Markup:
+        """A MAC, serial or certificate number as installers compare it with a label: monospaced, never broken."""
+        return Markup('<span class="code">{}</span>').format(value)
 
     @app.template_filter("country_name")
     def country_name(code: str | None) -> str:

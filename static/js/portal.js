@@ -24,7 +24,8 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("button[data-submit-once]").forEach((button) => {
     button.form.addEventListener("submit", () => setTimeout(() => { button.disabled = true; }, 0));
   });
-  // Focus the error summary after a failed submit, so screen readers announce it.
-  const summary = document.querySelector(".form-summary");
-  if (summary) summary.focus();
+  // Focus the error summary after a failed submit, or the answer a page was reloaded to give (a station
+  // search), so screen readers announce it and a phone scrolls it into view.
+  const answer = document.querySelector(".form-summary, [data-focus-on-load]");
+  if (answer) answer.focus();
 });

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from flask_babel import force_locale, gettext
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from werkzeug.serving import make_server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -31,13 +31,18 @@ def live_url(app):
 
 
 @pytest.fixture
-def browser():
+def playwright():
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture
+def browser(playwright):
     if not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is not installed; `make test` installs it (apt-get install chromium).")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 def translated(app, text: str, language: str) -> str:
@@ -45,20 +50,33 @@ def translated(app, text: str, language: str) -> str:
         return gettext(text)
 
 
-def fits_phone(page: Page) -> None:
-    """Nothing sticks out sideways at 360 px, and the page is in the language we expect.
+#: Measures every page a journey opens (see the script): width, where the content starts, tap targets,
+#: codes and table words broken over lines, and `hidden` elements that still show.
+LAYOUT_PROBE = (Path(__file__).with_name("layout_probe.js")).read_text()
 
-    Measured once the page has loaded: the text can be there before the stylesheet is, and without it a
-    photo takes the width its attributes give (seen on a loaded machine: 1648 px).
+
+@pytest.fixture
+def phone_context(browser):
+    """Opens 360 by 740 px touch-screen contexts in a language; every page they load is measured.
+
+    The test fails at the end with the list of what a person on a phone would notice, page by page,
+    so a new page in a journey is checked without anyone remembering to.
     """
-    page.wait_for_load_state("load")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    reports: list[dict] = []
+    pages: list[Page] = []
 
+    def open_phone(language: str, *, on: Browser | None = None, **options) -> BrowserContext:
+        context = (on or browser).new_context(viewport={"width": 360, "height": 740}, locale=language, is_mobile=True,
+                                      has_touch=True, extra_http_headers={"Accept-Language": language}, **options)
+        context.add_init_script(LAYOUT_PROBE)
+        context.expose_binding("reportLayout", lambda source, report: reports.append(report))
+        context.on("page", lambda page: pages.append(page))
+        return context
 
-def tap_targets_are_large(page: Page) -> None:
-    for element in page.locator("main button, main input[type=submit], main .button").all():
-        box = element.bounding_box()
-        assert box is not None
-        assert box["height"] >= 44, element.inner_text()
-
-
+    yield open_phone
+    for page in pages:  # lets the last page's report arrive
+        if not page.is_closed():
+            page.evaluate("1")
+    assert reports, "no page was measured"
+    problems = [f"{report['page']}: {problem}" for report in reports for problem in report["problems"]]
+    assert not problems, "\n".join(dict.fromkeys(problems))

@@ -17,7 +17,7 @@ import time_machine
 from playwright.sync_api import expect
 
 from core.database import utcnow
-from tests.browser.conftest import ARTIFACTS, fits_phone, tap_targets_are_large, translated
+from tests.browser.conftest import ARTIFACTS, translated
 from tests.conftest import PortalClient, deliver, text_body
 from tests.factories import PASSWORD
 from tests.helpers import log_in, make_user
@@ -36,10 +36,6 @@ from tests.learning import (
 pytestmark = pytest.mark.browser
 LANGUAGE = "nl"
 
-
-def phone(browser):
-    return browser.new_context(viewport={"width": 360, "height": 740}, locale=LANGUAGE, is_mobile=True,
-                               has_touch=True, extra_http_headers={"Accept-Language": LANGUAGE})
 
 
 def log_in_page(page, live_url, email, next_path=""):
@@ -67,8 +63,6 @@ def set_up_installer_account(app, page, link, shots, name):
     expect(page.locator("[data-msg=setup_certificate]")).to_be_visible()
     page.get_by_label(t("Trading name or employer")).fill("Visser Installatietechniek")
     page.get_by_label(t("I accept the installer terms.")).check()
-    fits_phone(page)
-    tap_targets_are_large(page)
     page.screenshot(path=shots / f"{name}-setup.png", full_page=True)
     page.locator("main form button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/installer/$"))
@@ -76,7 +70,7 @@ def set_up_installer_account(app, page, link, shots, name):
     page.screenshot(path=shots / f"{name}-installer-home.png", full_page=True)
 
 
-def test_certification_invitation_and_support_reissue_on_a_phone(app, smtp_server, smtp, live_url, browser):
+def test_certification_invitation_and_support_reissue_on_a_phone(app, smtp_server, smtp, live_url, phone_context):
     import_test_course(app)
     first = make_user(app, with_profile=True, locale=LANGUAGE, email="sam.visser@example.com",
                       first_name="Sam", last_name="Visser")
@@ -89,7 +83,7 @@ def test_certification_invitation_and_support_reissue_on_a_phone(app, smtp_serve
     hosts = set()
 
     # 1. The first learner finishes the lessons and passes the quiz in the browser.
-    context = phone(browser)
+    context = phone_context(LANGUAGE)
     context.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
     page = context.new_page()
     log_in_page(page, live_url, first)
@@ -128,7 +122,7 @@ def test_certification_invitation_and_support_reissue_on_a_phone(app, smtp_serve
     old_link = invitation_link(app, smtp_server, smtp, second)
 
     # A support staff member finds them on a phone and reissues the invitation, giving a reason.
-    desk = phone(browser)
+    desk = phone_context(LANGUAGE)
     desk.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
     page = desk.new_page()
     log_in_page(page, live_url, staff)
@@ -137,7 +131,6 @@ def test_certification_invitation_and_support_reissue_on_a_phone(app, smtp_serve
     page.locator("main form button[type=submit]").click()
     page.get_by_role("link", name="Lotte Jansen").click()
     expect(page.locator("[data-msg=timeline]")).to_contain_text(t("Invitation sent"))
-    fits_phone(page)
     page.screenshot(path=shots / "support-person.png", full_page=True)
     page.get_by_text(t("Reissue the invitation"), exact=True).first.click()
     page.locator("#reason-reissue_invitation").fill("De eerste e-mail is niet aangekomen.")
@@ -152,13 +145,12 @@ def test_certification_invitation_and_support_reissue_on_a_phone(app, smtp_serve
     assert new_link != old_link
 
     # The old link now fails; the new one works.
-    context = phone(browser)
+    context = phone_context(LANGUAGE)
     context.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
     page = context.new_page()
     log_in_page(page, live_url, second)
     page.goto(old_link)
     expect(page.locator("[data-msg=invitation_problem]")).to_have_attribute("data-problem", "superseded")
-    fits_phone(page)
     page.screenshot(path=shots / "old-link.png", full_page=True)
     set_up_installer_account(app, page, new_link, shots, "second")
     context.close()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from core.database import db
 from lms.models import Question
-from tests.browser.conftest import ARTIFACTS, fits_phone, tap_targets_are_large, translated
+from tests.browser.conftest import ARTIFACTS, translated
 from tests.factories import PASSWORD
 from tests.helpers import make_user
 from tests.learning import SLUG, import_test_course
@@ -43,13 +43,11 @@ def answer_quiz(page, answers: dict[int, list[int]], wrong: int) -> None:
             page.locator(f"#{name}-{index}").check()
 
 
-def test_learn_fail_pass_and_verify_the_certificate_on_a_phone(app, live_url, browser, tmp_path):
+def test_learn_fail_pass_and_verify_the_certificate_on_a_phone(app, live_url, phone_context, tmp_path):
     import_test_course(app)
     email = make_user(app, with_profile=True, locale=LANGUAGE)
     answers = right_answers(app)
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale=LANGUAGE, is_mobile=True,
-                                  has_touch=True, accept_downloads=True,
-                                  extra_http_headers={"Accept-Language": LANGUAGE})
+    context = phone_context(LANGUAGE, accept_downloads=True)
     hosts = set()
     page = context.new_page()
     page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
@@ -67,15 +65,12 @@ def test_learn_fail_pass_and_verify_the_certificate_on_a_phone(app, live_url, br
     expect(page.locator("html")).to_have_attribute("lang", LANGUAGE)
     card = page.locator(f"[data-course={SLUG}]")
     expect(card.locator("[data-status]")).to_have_text(t("Not started"))
-    fits_phone(page)
-    tap_targets_are_large(page)
     page.screenshot(path=shots / "1-catalog.png", full_page=True)
     card.get_by_role("link", name=t("Start")).click()
 
     # A text lesson; Continue saves in the background and swaps the lesson without reloading the page.
     expect(page.locator("#lesson-title")).to_have_text("Sikker frakobling")
     page.evaluate("window.samePage = true")
-    fits_phone(page)
     page.screenshot(path=shots / "2-lesson.png", full_page=True)
     page.locator("[data-msg=continue]").click()
     expect(page.locator("#lesson-title")).to_have_text("Kontroll av spenningsløshet")
@@ -107,7 +102,6 @@ def test_learn_fail_pass_and_verify_the_certificate_on_a_phone(app, live_url, br
     expect(page).to_have_url(re.compile(r"/quiz$"))
     page.locator("[data-msg=quiz_start]").click()
     answer_quiz(page, answers, wrong=2)
-    fits_phone(page)
     page.screenshot(path=shots / "4-quiz.png", full_page=True)
     page.locator("[data-msg=quiz_submit]").click()
     expect(page.locator("[data-result]")).to_have_attribute("data-result", "failed")
@@ -149,7 +143,6 @@ def test_learn_fail_pass_and_verify_the_certificate_on_a_phone(app, live_url, br
     expect(page.locator("[data-status]")).to_have_attribute("data-status", "valid")
     expect(page.locator("[data-holder]")).to_have_text("Kari Nordmann")
     expect(page.locator("html")).to_have_attribute("lang", LANGUAGE)
-    fits_phone(page)
     page.screenshot(path=shots / "8-verified.png", full_page=True)
     assert hosts == {urlsplit(live_url).netloc}
     context.close()
