@@ -168,6 +168,22 @@ def test_the_real_courses_are_valid_and_big_enough(slug):
     assert {q.kind for q in spec.questions} == {"single", "multiple"}
 
 
+def test_the_eu_course_shows_each_language_its_own_figures():
+    """Figures carry words (RCD, MCB, EVSE in English), so nl and nb lessons point at their own translated
+    files, and the Norwegian earthing figure has the IT panel that most Norwegian homes need."""
+    spec = read_course(ROOT / "courses" / "ac-installation-eu")
+    lessons = {lesson.key: lesson for lesson in spec.lessons}
+    for key in ("earthing-systems", "load-management", "pen-loss-outdoor"):
+        figures = {language: re.findall(r'src="(media:[^"]+)"', body) for language, body in lessons[key].body.items()}
+        assert len({tuple(sources) for sources in figures.values()}) == 3, key
+    earthing_nb = re.search(r'src="media:([0-9a-f]+)', lessons["earthing-systems"].body["nb"])
+    assert earthing_nb is not None
+    figure = spec.media[earthing_nb.group(1)][1].decode()
+    assert ">IT</text>" in figure
+    assert "Jordfeil-" in figure
+    assert "EVSE" not in figure
+
+
 def test_the_real_courses_import_together(app):
     result = run_import(app, ROOT / "courses")
     assert result.exit_code == 0, result.output
