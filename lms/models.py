@@ -213,6 +213,7 @@ class CertificateStatus(LabelledEnum):
     """`valid`: issued, not expired, not revoked. `expired`: past its expiry date.
     `revoked`: withdrawn by staff (see CertificateRevocation); revocation wins over expiry."""
 
+    # Translators: status of a certificate: issued, not expired, not revoked.
     VALID = "valid", _l("Valid")
     EXPIRED = "expired", _l("Expired")
     REVOKED = "revoked", _l("Revoked")

@@ -43,8 +43,11 @@ class CourseStatus(LabelledEnum):
     """
 
     NOT_STARTED = "not_started", _l("Not started")
+    # Translators: a person's status in a course: opened, quiz not passed yet.
     IN_PROGRESS = "in_progress", _l("In progress")
+    # Translators: a person's status in a course that gives no certificate: passed.
     COMPLETED = "completed", _l("Completed")
+    # Translators: a person's status in a certification course: holds a valid certificate.
     CERTIFIED = "certified", _l("Certified")
     EXPIRING = "expiring", _l("Certificate expires soon")
     EXPIRED = "expired", _l("Certificate expired")

@@ -21,9 +21,13 @@ class MailStatus(LabelledEnum):
     - ``failed``: the server refused it for good, or every retry failed; staff see why.
     """
 
+    # Translators: status of an outgoing email: not sent yet (first try or waiting for a retry).
     PENDING = "pending", _l("Waiting")
+    # Translators: status of an outgoing email: being handed to the mail server now.
     SENDING = "sending", _l("Sending")
+    # Translators: status of an outgoing email: the mail server accepted it.
     SENT = "sent", _l("Sent")
+    # Translators: status of an outgoing email: refused for good, or every retry failed.
     FAILED = "failed", _l("Failed")
 
 

@@ -42,7 +42,7 @@ class _Coordinate(DecimalField):
                 self.data = Decimal(valuelist[0].strip().replace(",", ".")).quantize(Decimal("0.000001"))
             except InvalidOperation:
                 self.data = None
-                raise ValueError(_l("Give a number like 59.913868.")) from None
+                raise ValueError(_l("Give a number in decimal degrees, e.g. 59.913868.")) from None
         else:
             self.data = None
 
@@ -98,6 +98,7 @@ class InstallationForm(Form):
                           validators=[InputRequired(_l("Choose the residual-current protection."))])
     network = RadioField(_l("Network"), choices=_choices(NETWORKS),
                          validators=[InputRequired(_l("Choose the network."))])
+    # Translators: who may charge at the station: private (e.g. a home's driveway) or the public. Not accessibility.
     access = RadioField(_l("Access"), choices=_choices(ACCESS),
                         validators=[InputRequired(_l("Choose the access."))])
 

@@ -24,6 +24,7 @@ class CommissioningStatus(LabelledEnum):
     - ``superseded``: another installer commissioned the station first; this draft is closed.
     """
 
+    # Translators: status of a commissioning: the installer is still filling in the wizard.
     DRAFT = "draft", _l("In progress")
     COMPLETED = "completed", _l("Commissioned")
     SUPERSEDED = "superseded", _l("Commissioned by someone else")

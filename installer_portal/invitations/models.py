@@ -25,7 +25,9 @@ class InvitationStatus(LabelledEnum):
     - ``revoked``: staff withdrew it.
     """
 
+    # Translators: status of an invitation link: sent, the installer has not used it yet.
     PENDING = "pending", _l("Waiting to be used")
+    # Translators: status of an invitation link: the installer account was set up with it.
     USED = "used", _l("Used")
     EXPIRED = "expired", _l("Expired")
     SUPERSEDED = "superseded", _l("Replaced by a newer invitation")

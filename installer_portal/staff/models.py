@@ -50,6 +50,7 @@ class SubjectType(LabelledEnum):
     Owner accounts, charge cards and invoices join as the back office arrives.
     """
 
+    # Translators: the kind of thing a staff action was done to (a filter in the audit log).
     PERSON = "person", _l("Person")
     STATION = "station", _l("Station")
 

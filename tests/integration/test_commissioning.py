@@ -145,7 +145,7 @@ def test_the_whole_wizard_commissions_the_station_and_mails_the_report(app, clie
     mine = client.get("/installer/stations/").get_data(as_text=True)
     assert SERIAL in mine
     assert "report.pdf" in mine
-    assert "This station is yours" in client.get(f"/s/{SERIAL}").get_data(as_text=True)
+    assert "You are the installer responsible for this station" in client.get(f"/s/{SERIAL}").get_data(as_text=True)
 
 
 def test_every_step_is_saved_so_a_new_session_resumes_where_it_stopped(app, client, installer):
@@ -255,7 +255,7 @@ def test_at_most_five_photos_and_at_least_one_to_continue(app, client, installer
     ({"latitude": "91", "longitude": "10"}, "Latitude must be between -90 and 90."),
     ({"latitude": "59.9", "longitude": "-181"}, "Longitude must be between -180 and 180."),
     ({"latitude": "", "longitude": ""}, "Give the position"),
-    ({"latitude": "north", "longitude": "10"}, "Give a number like 59.913868."),
+    ({"latitude": "north", "longitude": "10"}, "Give a number in decimal degrees, e.g. 59.913868."),
     ({"country": "US"}, "Not a valid choice"),
     ({"street": ""}, "This field is required."),
 ])

@@ -110,7 +110,7 @@ def test_transferring_moves_the_station_to_another_installer(app, commissioned, 
         assert db.session.get(User, station(app).installer_id).email == new_owner
     (record,) = records(app)
     assert record.action == AuditAction.TRANSFER_STATION
-    assert "This station is yours" in other.get(f"/s/{SERIAL}").get_data(as_text=True)
+    assert "You are the installer responsible for this station" in other.get(f"/s/{SERIAL}").get_data(as_text=True)
 
 
 def test_station_actions_need_a_recent_password(app, commissioned, staff_client):

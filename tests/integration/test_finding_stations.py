@@ -139,5 +139,5 @@ def test_the_find_page_offers_all_three_ways_in_every_language(app, client):
     make_installer(app, client, locale="nl")
     page = client.get(FIND).get_data(as_text=True)
     assert 'lang="nl"' in page
-    for text in ("Scan met de camera", 'capture="environment"', "MAC-adres", "/static/vendor/jsqr/jsQR.js"):
+    for text in ("Scannen met de camera", 'capture="environment"', "MAC-adres", "/static/vendor/jsqr/jsQR.js"):
         assert text in page, text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import io
 
 import pypdfium2 as pdfium
@@ -55,6 +56,28 @@ def test_a_sheet_of_labels_as_pdf(client, staff, paper, size):
     assert "00:1A:2B:3C:4D:60" in text
     assert "EVP-0002" not in text
     assert sorted(code.data.decode() for code in decode(image)) == [f"{BASE_URL}/s/EVP-0001", f"{BASE_URL}/s/EVP-0003"]
+
+
+def pdf_language(document: pdfium.PdfDocument) -> str:
+    """The document's /Lang, which screen readers and PDF viewers use."""
+    size = pdfium.raw.FPDFCatalog_GetLanguage(document, None, 0)
+    buffer = ctypes.create_string_buffer(size)
+    pdfium.raw.FPDFCatalog_GetLanguage(document, ctypes.cast(buffer, ctypes.POINTER(pdfium.raw.FPDF_WCHAR)), size)
+    return buffer.raw.decode("utf-16-le").rstrip("\0")
+
+
+def test_the_label_sheet_is_in_the_staff_members_language(app, client):
+    with app.app_context():
+        import_stations(CSV)
+        db.session.commit()
+    log_in(client, make_user(app, support=True, locale="nb"))
+    response = client.get("/support/stations/labels.pdf", query_string={"paper": "a4", "serial": "EVP-0001"})
+    document = pdfium.PdfDocument(response.data)
+    try:
+        assert document.get_metadata_dict()["Title"] == "Etiketter for ladestasjoner"
+        assert pdf_language(document) == "nb"
+    finally:
+        document.close()
 
 
 def test_labels_for_unknown_stations_or_paper_are_refused(client, staff):

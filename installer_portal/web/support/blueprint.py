@@ -67,6 +67,7 @@ def run_action(page: str, actions: Actions, action: str, subject: object) -> Res
     db.session.commit()
     security_event("staff_action", user_id=current_user.id, action=done.action.value,
                    subject=f"{done.subject_type.value}:{done.subject_key}")
+    # Translators: a staff action succeeded; %(action)s is its name, e.g. "Invitation revoked".
     flash(_("Done: %(action)s.", action=AuditAction(action).label), "success")
     return redirect(page)
 
