@@ -60,8 +60,9 @@ class InvitationError(ProblemRefusal[InvitationProblem]):
         self.invitation = invitation
 
 
-def _supersede_pending(user_id: int) -> None:
-    db.session.execute(
+def _supersede_pending(user_id: int) -> int:
+    """Retire the person's pending invitation, if any; returns how many (0 or 1)."""
+    return changed_rows(
         update(Invitation)
         .where(Invitation.user_id == user_id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None),
                Invitation.superseded_at.is_(None))
@@ -74,14 +75,15 @@ def issue_invitation(user: User, certificate_id: int, *, created_by_id: int | No
     The raw token exists only in the mail; staff never see it.
     """
     now = utcnow()
-    _supersede_pending(user.id)
+    replaces = _supersede_pending(user.id) > 0
     raw = secrets.token_urlsafe(32)
     invitation = Invitation(user_id=user.id, certificate_id=certificate_id, token_hash=hash_token(raw),
                             created_at=now, expires_at=now + INVITATION_LIFETIME, created_by_id=created_by_id)
     db.session.add(invitation)
     db.session.flush()
     message = queue_mail(user.email, "invitation", user.locale, user_id=user.id, name=user.display_name,
-                         link=external_url("invitation.land", token=raw), expires_at=invitation.expires_at)
+                         link=external_url("invitation.land", token=raw), expires_at=invitation.expires_at,
+                         replaces=replaces)
     invitation.message_id = message.id
     db.session.flush()
     return invitation

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
+from flask_babel import force_locale, format_date
 from pyzbar.pyzbar import decode
 from sqlalchemy import func, select, update
 
@@ -163,6 +164,11 @@ def test_the_verification_page_shows_a_valid_certificate(app, certified, locale)
     assert 'data-status="valid"' in html
     assert "Kari Nordmann" in html
     assert "@" not in html.split("<main")[1]  # no email address or other personal data
+    # The dates an inspector on site needs, as the PDF shows them.
+    with app.test_request_context(), force_locale(locale):
+        issued, expires = (format_date(certificate.issued_at, "long"), format_date(certificate.expires_at, "long"))
+    assert f"<dd data-issued>{issued}</dd>" in html
+    assert f"<dd data-expires>{expires}</dd>" in html
 
 
 def test_the_verification_number_can_be_typed_loosely(app, certified):

@@ -5,8 +5,6 @@ from __future__ import annotations
 from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
-from core.numbers import parse_int
-
 from ...accounts.services import find_user
 from ...staff.audit import audit_records
 from ...staff.models import AuditAction
@@ -15,10 +13,14 @@ from .blueprint import bp
 
 @bp.route("/audit")
 def audit() -> ResponseReturnValue:
+    # Both people are named by email address, as staff know them; an address nobody has matches nothing.
     staff_email = request.args.get("staff", "").strip()
+    person_email = request.args.get("person", "").strip()
     actor = find_user(staff_email) if staff_email else None
+    person = find_user(person_email) if person_email else None
     action = request.args.get("action")
     chosen = AuditAction(action) if action in set(AuditAction) else None
-    records = [] if staff_email and actor is None else audit_records(
-        actor_id=actor.id if actor else None, person_id=parse_int(request.args.get("person")), action=chosen)
+    unknown = (staff_email and actor is None) or (person_email and person is None)
+    records = [] if unknown else audit_records(
+        actor_id=actor.id if actor else None, person_id=person.id if person else None, action=chosen)
     return render_template("support/audit.html", records=records, actions=AuditAction, args=request.args)
