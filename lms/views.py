@@ -23,13 +23,13 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import format_percent, get_locale
+from flask_babel import format_percent
 from flask_login import current_user
 from sqlalchemy import bindparam, func, select
 
 from core.database import begin_writing, db, utcnow
 from core.downloads import attachment, cache_forever
-from core.i18n import _
+from core.i18n import _, current_language
 
 from . import quiz as quiz_rules
 from .certificates import (
@@ -88,7 +88,7 @@ def content_language(course: Course) -> str:
     """The language course content is shown in: the page's, if the course exists in it."""
     page_language = request.environ.get("lms.page_language")
     if page_language is None:  # asked for dozens of times per page
-        page_language = request.environ["lms.page_language"] = str(get_locale())
+        page_language = request.environ["lms.page_language"] = current_language()
     return page_language if page_language in course.languages else course.languages[0]
 
 
@@ -302,7 +302,7 @@ def certificate_download(number: str):
     if certificate.revocation is not None:
         flash(_("This certificate has been revoked, so it can no longer be downloaded."), "error")
         return redirect(url_for(".mine"))
-    locale, number, certificate_id = str(get_locale()), certificate.number, certificate.id
+    locale, number, certificate_id = current_language(), certificate.number, certificate.id
     data = stored_certificate_pdf(certificate_id, locale)
     if data is None:  # not rendered yet (the job that renders it at issue has not run): render it here
         data = render_certificate_pdf(certificate, locale)

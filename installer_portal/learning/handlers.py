@@ -41,8 +41,9 @@ def remind_expiry(certificate: lms.Certificate, days_left: int) -> None:
     if user is None:
         return
     course = certificate.course
-    queue_mail(user.email, "certificate_expiring", user.locale, user_id=user.id, name=user.display_name,
-               days_left=days_left, certificate=certificate, course_title=lms.course_title(course, user.locale),
+    queue_mail(user.email, "certificate_expiring", user.format_locale, user_id=user.id, zone=user.zone,
+               name=user.display_name, days_left=days_left, certificate=certificate,
+               course_title=lms.course_title(course, user.locale),
                course_url=external_url("learn.course", slug=course.slug))
 
 
