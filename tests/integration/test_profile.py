@@ -133,8 +133,7 @@ def test_a_chosen_time_zone_is_saved_and_the_country_default_is_none(app, client
     assert client.submit(PROFILE, profile_data(time_zone="Atlantic/Canary")).status_code == 302
     assert user_row(app, email).time_zone == "Atlantic/Canary"
     html = client.get(PROFILE).get_data(as_text=True)
-    assert re.search(r'<option[^>]*selected[^>]*value="Atlantic/Canary"|<option[^>]*value="Atlantic/Canary"[^>]*selected',
-                     html)
+    assert re.search(r'<option (selected )?value="Atlantic/Canary"( selected)?>', html).group().count("selected") == 1
 
     assert client.submit(PROFILE, profile_data(time_zone="")).status_code == 302
     assert user_row(app, email).time_zone is None
