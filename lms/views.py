@@ -63,10 +63,12 @@ _MEDIA_REFERENCE = re.compile(r"media:([0-9a-f]{64})\.([a-z0-9]+)")
 
 
 def init_app(app: Flask, *, access_check: Callable[[], ResponseReturnValue | None],
-             paper_size: Callable[[str], str]) -> None:
+             paper_size: Callable[[str], str], holder_formats: Callable[[int, str], tuple[str, str]]) -> None:
     """Register the pages. `access_check` runs before every learner page (who may learn is the application's
-    decision); `paper_size` gives the CSS page size of a certificate from the region it was issued in."""
-    app.extensions["lms"] = {"access_check": access_check, "paper_size": paper_size}
+    decision); `paper_size` gives the CSS page size of a certificate from the region it was issued in;
+    `holder_formats(user_id, language)` gives the locale and time zone a certificate's dates are written in."""
+    app.extensions["lms"] = {"access_check": access_check, "paper_size": paper_size,
+                             "holder_formats": holder_formats}
     app.register_blueprint(bp)
     app.register_blueprint(verify_bp)
     app.add_template_filter(translated)

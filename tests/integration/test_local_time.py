@@ -1,13 +1,21 @@
-"""Local time and local formats in pages and documents: a visitor's English, the report in the station's zone."""
+"""Local time and local formats in pages and documents: a visitor's English, the report in the station's zone,
+the certificate in its holder's."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pypdfium2
 import pytest
+from sqlalchemy import select
 
+from core.database import db
+from installer_portal.accounts.models import User
+from lms.certificates import render_certificate_pdf
 from tests.commissioning import commissionings, make_installer, register_stations, walk_to_review
+from tests.factories import CertificateFactory, imported_course
+from tests.helpers import make_user
 
 
 @pytest.mark.parametrize(("path", "language", "lang"), [
@@ -45,3 +53,21 @@ def test_the_commissioning_report_shows_the_stations_local_time_with_its_zone(ap
 
     assert f"{local.day} {local:%B %Y}, {local:%H:%M} {local.tzname()}" in text
     assert "UTC" not in text
+
+
+def test_the_certificate_pdf_dates_are_the_holders_day_in_british_english(app):
+    """Rendered by a job (no request): issued at 23:30 UTC is the next day in Oslo, written day first."""
+    email = make_user(app, with_profile=True)  # English pages, in Norway
+    issued = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        certificate = CertificateFactory(user=user, course=imported_course(), issued_at=issued,
+                                         expires_at=issued + timedelta(days=730))
+        data = render_certificate_pdf(certificate, "en")
+
+    document = pypdfium2.PdfDocument(data)
+    text = document[0].get_textpage().get_text_range()
+    document.close()
+
+    assert "1 December 2026" in text
+    assert "30 November 2026" not in text
