@@ -1,10 +1,25 @@
-"""Languages, locale selection and the gettext helpers every module imports."""
+"""Languages, locale selection, time zones and the gettext helpers every module imports."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
 from flask import has_request_context, request
-from flask_babel import gettext, lazy_gettext, ngettext
+from flask_babel import _get_current_context as _babel_context
+from flask_babel import (
+    format_date,
+    format_time,
+    get_locale,
+    get_timezone,
+    gettext,
+    lazy_gettext,
+    ngettext,
+    to_user_timezone,
+)
 from flask_login import current_user
+from pytz import timezone
 
 #: The languages everything exists in, with each language's own name for itself.
 LANGUAGES: dict[str, str] = {"en": "English", "nl": "Nederlands", "nb": "Norsk bokmål"}
@@ -13,7 +28,8 @@ LANGUAGE_COOKIE = "lang"
 
 _ = gettext
 _l = lazy_gettext
-__all__ = ["LANGUAGES", "_", "_l", "ngettext", "select_locale", "supported_language"]
+__all__ = ["LANGUAGES", "_", "_l", "current_language", "force_timezone", "format_moment", "ngettext",
+           "select_locale", "supported_language"]
 
 #: Tags browsers send for Norwegian that our `nb` catalog serves (Babel calls `no` an alias of `nb`).
 _NORWEGIAN = {"no", "nb", "nn"}
@@ -43,3 +59,34 @@ def select_locale() -> str:
         if language:
             return language
     return DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    """The catalog language of the page or mail being rendered (`en` for the en_GB and en_US formats)."""
+    locale = get_locale()
+    return locale.language if locale else DEFAULT_LANGUAGE
+
+
+@contextmanager
+def force_timezone(zone: str) -> Iterator[None]:
+    """Format times in `zone` inside the block, as `force_locale` does for the language: mail and PDFs
+    follow their reader, not the request (or the job) that renders them."""
+    get_timezone()  # creates Flask-Babel's per-context cache, which has no public setter
+    cache = _babel_context()
+    if cache is None:
+        yield
+        return
+    kept = cache.babel_tzinfo
+    cache.babel_tzinfo = timezone(zone)
+    try:
+        yield
+    finally:
+        cache.babel_tzinfo = kept
+
+
+def format_moment(when: datetime) -> str:
+    """Date and time to the minute with the zone's abbreviation ("21 November 2026, 17:49 CET"), for documents
+    read away from the screen, where the reader cannot know which zone a bare time is in."""
+    local = to_user_timezone(when)
+    return str(get_locale().datetime_formats["medium"]).format(
+        f"{format_time(local, 'short', rebase=False)} {local.tzname()}", format_date(local, "long", rebase=False))

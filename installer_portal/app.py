@@ -10,7 +10,7 @@ from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import jobs, requests
-from core.i18n import LANGUAGES, _l, select_locale
+from core.i18n import LANGUAGES, _l, current_language, format_moment
 
 from . import config as config_module
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -55,7 +55,9 @@ def _init_extensions(app: Flask) -> None:
     jobs.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    from .web.formats import select_format_locale, select_zone
+
+    babel.init_app(app, locale_selector=select_format_locale, timezone_selector=select_zone)
     limiter.init_app(app)
 
     login_manager.init_app(app)
@@ -101,7 +103,9 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_i18n() -> dict:
-        return {"LANGUAGES": LANGUAGES, "current_language": str(get_locale())}
+        # `<html lang>` names the formats too ("en-GB"); the language switch compares catalog languages ("en").
+        return {"LANGUAGES": LANGUAGES, "current_language": current_language(),
+                "html_lang": str(get_locale()).replace("_", "-")}
 
     # Templates compare with enum members, never with their spelling.
     app.jinja_env.globals.update(Role=Role, StationStatus=StationStatus, CommissioningStatus=CommissioningStatus,
@@ -111,6 +115,7 @@ def _register_template_helpers(app: Flask) -> None:
     def code(value: object) -> Markup:
         """A MAC, serial or certificate number as installers compare it with a label: monospaced, never broken."""
         return Markup('<span class="code">{}</span>').format(value)
+    app.add_template_filter(format_moment, "moment")
 
     @app.template_filter("country_name")
     def country_name(code: str | None) -> str:

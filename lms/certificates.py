@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from core.database import changed_rows, db
-from core.i18n import LANGUAGES, _
+from core.i18n import LANGUAGES, _, force_timezone
 from core.jobs import after_commit, job
 from core.pdf import data_uri, render_pdf
 from core.qr import qr_png
@@ -130,7 +130,9 @@ def render_certificate_pdf(certificate: Certificate, locale: str) -> bytes:
     language = locale if locale in course.languages else course.languages[0]
     verify_url = external_url("verify.certificate", number=certificate.number)
     qr = data_uri(qr_png(verify_url, box_size=8, border=2), "image/png")
-    with force_locale(locale):
+    # The dates as the holder reads them, also when a job renders it: their formats, their day.
+    formats, zone = current_app.extensions["lms"]["holder_formats"](certificate.user_id, locale)
+    with force_locale(formats), force_timezone(zone):
         html = render_template("pdf/certificate.html", certificate=certificate, locale=locale,
                                course_title=course.title[language], course_language=language,
                                verify_url=verify_url, qr=qr,

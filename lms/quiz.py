@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import format_datetime
+from flask_babel import format_date, format_datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -53,15 +53,15 @@ def quiz_blockers(state: CourseState, attempts: list[QuizAttempt]) -> list[str]:
     if certificate is not None and state.certificate_status == CertificateStatus.VALID \
             and certificate.expires_at is not None and certificate.expires_at - state.now > RENEWAL_WINDOW:
         reasons.append(_("You are certified until %(date)s. You can renew your certificate from %(renew)s.",
-                         date=format_datetime(certificate.expires_at, "medium"),
-                         renew=format_datetime(certificate.expires_at - RENEWAL_WINDOW, "medium")))
+                         date=format_date(certificate.expires_at, "long"),
+                         renew=format_date(certificate.expires_at - RENEWAL_WINDOW, "long")))
     elif state.passed and not state.course.certifies:
         reasons.append(_("You have passed this course."))
     until = locked_until(attempts, state.course.max_attempts, state.course.cooldown_hours)
     if until is not None and until > state.now:
         reasons.append(ngettext("You have used %(num)d attempt without passing. You can try again from %(date)s.",
                                 "You have used %(num)d attempts without passing. You can try again from %(date)s.",
-                                state.course.max_attempts, date=format_datetime(until, "medium")))
+                                state.course.max_attempts, date=format_datetime(until, "short")))
     return reasons
 
 

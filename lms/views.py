@@ -23,13 +23,13 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from flask_babel import format_percent, get_locale
+from flask_babel import format_percent
 from flask_login import current_user
 from sqlalchemy import bindparam, func, select
 
 from core.database import begin_writing, db, utcnow
 from core.downloads import attachment, cache_forever
-from core.i18n import _
+from core.i18n import _, current_language
 
 from . import quiz as quiz_rules
 from .certificates import (
@@ -63,10 +63,12 @@ _MEDIA_REFERENCE = re.compile(r"media:([0-9a-f]{64})\.([a-z0-9]+)")
 
 
 def init_app(app: Flask, *, access_check: Callable[[], ResponseReturnValue | None],
-             paper_size: Callable[[str], str]) -> None:
+             paper_size: Callable[[str], str], holder_formats: Callable[[int, str], tuple[str, str]]) -> None:
     """Register the pages. `access_check` runs before every learner page (who may learn is the application's
-    decision); `paper_size` gives the CSS page size of a certificate from the region it was issued in."""
-    app.extensions["lms"] = {"access_check": access_check, "paper_size": paper_size}
+    decision); `paper_size` gives the CSS page size of a certificate from the region it was issued in;
+    `holder_formats(user_id, language)` gives the locale and time zone a certificate's dates are written in."""
+    app.extensions["lms"] = {"access_check": access_check, "paper_size": paper_size,
+                             "holder_formats": holder_formats}
     app.register_blueprint(bp)
     app.register_blueprint(verify_bp)
     app.add_template_filter(translated)
@@ -88,7 +90,7 @@ def content_language(course: Course) -> str:
     """The language course content is shown in: the page's, if the course exists in it."""
     page_language = request.environ.get("lms.page_language")
     if page_language is None:  # asked for dozens of times per page
-        page_language = request.environ["lms.page_language"] = str(get_locale())
+        page_language = request.environ["lms.page_language"] = current_language()
     return page_language if page_language in course.languages else course.languages[0]
 
 
@@ -302,7 +304,7 @@ def certificate_download(number: str):
     if certificate.revocation is not None:
         flash(_("This certificate has been revoked, so it can no longer be downloaded."), "error")
         return redirect(url_for(".mine"))
-    locale, number, certificate_id = str(get_locale()), certificate.number, certificate.id
+    locale, number, certificate_id = current_language(), certificate.number, certificate.id
     data = stored_certificate_pdf(certificate_id, locale)
     if data is None:  # not rendered yet (the job that renders it at issue has not run): render it here
         data = render_certificate_pdf(certificate, locale)

@@ -15,11 +15,13 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any, Protocol
 
+from babel import Locale
 from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import ColumnElement, and_, case, or_, select, update
 
 from ..database import changed_rows, db, utcnow
+from ..i18n import force_timezone
 from ..jobs import after_commit, crontab, job, periodic
 from .models import MailStatus, OutboxMessage
 
@@ -32,21 +34,24 @@ MAX_ATTEMPTS = 12
 _LINK = re.compile(r"https?://\S+")
 
 
-def queue_mail(to: str, template: str, locale: str, user_id: int | None = None,
+def queue_mail(to: str, template: str, locale: str, user_id: int | None = None, zone: str | None = None,
                pdf: tuple[str, bytes] | None = None, **context: Any) -> OutboxMessage:
     """Render `emails/<template>.{txt,html}` in `locale` and add it to the outbox (not committed).
+
+    `locale` may carry the reader's formats (`en_GB`); `zone` is the reader's time zone, which dates in the
+    mail are shown in (a job has no request to take one from, and a request may be someone else's).
 
     The first line of the text template is the subject. `pdf` is an optional (file name, content) to attach.
     When the transaction commits, a worker is asked to deliver it (one delivery run however many mails).
     """
-    with force_locale(locale):
+    with force_locale(locale), force_timezone(zone) if zone else contextlib.nullcontext():
         text = render_template(f"emails/{template}.txt", **context)
         html = render_template(f"emails/{template}.html", **context)
     subject, _, body = text.partition("\n")
     domain = (current_app.config["MAIL_FROM"].rpartition("@")[2].strip(" >") or "localhost")
     message = OutboxMessage(
         message_id=make_msgid(domain=domain), user_id=user_id, to_address=to, template=template,
-        locale=locale, subject=subject.strip(), body_text=body.lstrip("\n"), body_html=html,
+        locale=Locale.parse(locale).language, subject=subject.strip(), body_text=body.lstrip("\n"), body_html=html,
         status=MailStatus.PENDING, next_attempt_at=utcnow(),
         attachment_name=pdf[0] if pdf else None, attachment=pdf[1] if pdf else None,
     )

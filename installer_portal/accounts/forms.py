@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babel.dates import get_timezone_location
 from flask_babel import get_locale
 from wtforms import (
     BooleanField,
@@ -16,9 +17,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError
 
 from core.forms import REQUIRED, Form
-from core.i18n import LANGUAGES, _l
+from core.i18n import LANGUAGES, _, _l
 
-from ..markets import Region, country_choices
+from ..markets import Region, country_choices, zone_choices
 from . import passwords
 from .services import AccountError, normalize_email, normalize_mobile
 
@@ -116,11 +117,18 @@ class ProfileForm(Form):
                          description=_l("Pages and emails will be in this language."))
     company_name = StringField(_l("Company name (optional)"), validators=[Optional(), Length(max=200)],
                                render_kw={"autocomplete": "organization"})
+    # The service refuses a zone outside the region with its own message; "" is the country's zone.
+    time_zone = SelectField(_l("Time zone"), validate_choice=False,
+                            description=_l("Pages and emails show times in this zone."))
 
-    def __init__(self, region: Region, *args, **kwargs):
+    def __init__(self, region: Region, country_zone: str, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only the region's countries, named in the language of the page.
-        self.country.choices = [SelectChoice(code, name) for code, name in country_choices(region, str(get_locale()))]
+        locale = str(get_locale())
+        # Only the region's countries and zones, named in the language of the page.
+        self.country.choices = [SelectChoice(code, name) for code, name in country_choices(region, locale)]
+        own = get_timezone_location(country_zone, locale=locale)
+        self.time_zone.choices = [SelectChoice("", _("My country's time (%(zone)s)", zone=own)),
+                                  *(SelectChoice(zone, name) for zone, name in zone_choices(region, locale))]
 
     def validate_phone(self, field) -> None:
         if self.country.data:

@@ -13,7 +13,7 @@ from core.database import Model, enum_type, utcnow
 from core.enums import LabelledEnum
 from core.i18n import _l
 
-from ..markets import Region
+from ..markets import Region, locale_for, zone_of
 
 
 class Role(LabelledEnum):
@@ -60,6 +60,8 @@ class User(Model):
     #: ISO 3166-1 alpha-2 code, one of the region's countries.
     country: Mapped[str | None] = mapped_column(String(2))
     company_name: Mapped[str | None] = mapped_column(String(200))
+    #: IANA zone the person reads times in, one of the region's; None means their country's.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     profile_completed_at: Mapped[datetime | None]
     #: Set by staff: the person cannot log in, and every login they had was ended. Cleared to reactivate.
     deactivated_at: Mapped[datetime | None]
@@ -105,6 +107,16 @@ class User(Model):
     @property
     def profile_complete(self) -> bool:
         return self.profile_completed_at is not None
+
+    @property
+    def zone(self) -> str:
+        """The zone pages and mail show this person's times in."""
+        return self.time_zone or zone_of(self.region, self.country)
+
+    @property
+    def format_locale(self) -> str:
+        """The locale pages and mail format this person's dates in (en_GB for English in Europe)."""
+        return locale_for(self.locale, self.region)
 
     @property
     def display_name(self) -> str:

@@ -99,13 +99,14 @@ def sign_up(email: str, password: str, region: Region, locale: str) -> None:
             send_confirmation(user)
             return
     if existing is not None and _may_mail(address, "sign_up_existing"):
-        queue_mail(existing.email, "sign_up_existing", existing.locale, user_id=existing.id,
-                   login_url=external_url("auth.login"), reset_url=external_url("auth.forgot_password"))
+        queue_mail(existing.email, "sign_up_existing", existing.format_locale, user_id=existing.id,
+                   zone=existing.zone, login_url=external_url("auth.login"),
+                   reset_url=external_url("auth.forgot_password"))
 
 
 def send_confirmation(user: User) -> None:
     raw = issue_token(user, TokenPurpose.CONFIRM_EMAIL, current_app.config["CONFIRM_TOKEN_LIFETIME"])
-    queue_mail(user.email, "confirm_email", user.locale, user_id=user.id,
+    queue_mail(user.email, "confirm_email", user.format_locale, user_id=user.id, zone=user.zone,
                confirm_url=external_url("auth.confirm_email_link", token=raw),
                hours=int(current_app.config["CONFIRM_TOKEN_LIFETIME"].total_seconds() // 3600))
 
@@ -265,7 +266,7 @@ def _replace_password(user: User, password: str) -> None:
     user.password_changed_at = utcnow()
     supersede_tokens(user, TokenPurpose.RESET_PASSWORD)
     end_login_sessions(user)
-    queue_mail(user.email, "password_changed", user.locale, user_id=user.id,
+    queue_mail(user.email, "password_changed", user.format_locale, user_id=user.id, zone=user.zone,
                reset_url=external_url("auth.forgot_password"))
 
 
@@ -276,7 +277,7 @@ def request_password_reset(email: str) -> None:
         return
     lifetime = current_app.config["RESET_TOKEN_LIFETIME"]
     raw = issue_token(user, TokenPurpose.RESET_PASSWORD, lifetime)
-    queue_mail(user.email, "reset_password", user.locale, user_id=user.id,
+    queue_mail(user.email, "reset_password", user.format_locale, user_id=user.id, zone=user.zone,
                reset_url=external_url("auth.reset_password_link", token=raw),
                minutes=int(lifetime.total_seconds() // 60))
 
@@ -330,8 +331,11 @@ def normalize_mobile(number: str, country: str) -> str:
 
 
 def update_profile(user: User, *, first_name: str, last_name: str, phone: str, country: str,
-                   locale: str, company_name: str | None) -> None:
-    """Save the profile; the first complete save marks the profile complete."""
+                   locale: str, company_name: str | None, time_zone: str | None = None) -> None:
+    """Save the profile; the first complete save marks the profile complete.
+
+    `time_zone` is one of the region's zones, or None for the country's (which then follows a change of country).
+    """
     first_name, last_name = (first_name or "").strip(), (last_name or "").strip()
     if not first_name or not last_name:
         raise AccountError(_("Enter your first and last name."), "first_name" if not first_name else "last_name")
@@ -339,11 +343,14 @@ def update_profile(user: User, *, first_name: str, last_name: str, phone: str, c
         raise AccountError(_("Choose a country in your region."), "country")
     if locale not in LANGUAGES:
         raise AccountError(_("Choose one of the languages offered."), "locale")
+    if time_zone is not None and time_zone not in user.region.time_zones:
+        raise AccountError(_("Choose one of the time zones offered."), "time_zone")
     user.first_name, user.last_name = first_name[:100], last_name[:100]
     user.phone = normalize_mobile(phone, country)
     user.country = country
     user.locale = locale
     user.company_name = (company_name or "").strip()[:200] or None
+    user.time_zone = time_zone
     if user.profile_completed_at is None:
         user.profile_completed_at = utcnow()
 

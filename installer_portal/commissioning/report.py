@@ -7,8 +7,10 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from core.database import db
+from core.i18n import force_timezone
 from core.pdf import data_uri, render_pdf
 
+from ..markets import locale_for, zone_of
 from .models import Commissioning, CommissioningReport
 from .rules import choice_labels
 
@@ -18,10 +20,13 @@ def report_filename(commissioning: Commissioning) -> str:
 
 
 def store_report(commissioning: Commissioning, locale: str) -> CommissioningReport:
-    """Render the report once, on the paper of the installer's region, and keep it."""
+    """Render the report once, on the paper of the installer's region, and keep it.
+
+    Its times are the station's local time (with the zone's name), whoever reads it and wherever.
+    """
     photos = [(photo, data_uri(photo.jpeg, "image/jpeg")) for photo in commissioning.photos]
     region = commissioning.installer.region
-    with force_locale(locale):
+    with force_locale(locale_for(locale, region)), force_timezone(zone_of(region, commissioning.country)):
         html = render_template("pdf/commissioning_report.html", commissioning=commissioning, photos=photos,
                                page_size=region.paper_size, **choice_labels(region))
     report = CommissioningReport(commissioning_id=commissioning.id, locale=locale, pdf=render_pdf(html))

@@ -265,7 +265,7 @@ def confirm_commissioning(draft: Commissioning, user: User) -> Commissioning:
     db.session.refresh(draft)
     db.session.refresh(draft.station)
     report = store_report(draft, user.locale)
-    queue_mail(user.email, "commissioning_report", user.locale, user_id=user.id,
+    queue_mail(user.email, "commissioning_report", user.format_locale, user_id=user.id, zone=user.zone,
                pdf=(report_filename(draft), report.pdf), commissioning=draft, person=user)
     return draft
 

@@ -21,8 +21,8 @@ def on_certificate_issued(certificate: lms.Certificate, previous: lms.Certificat
         return
     if user.has_role(Role.INSTALLER):
         course = certificate.course
-        queue_mail(user.email, "certificate_renewed", user.locale, user_id=user.id, name=user.display_name,
-                   certificate=certificate, course_title=lms.course_title(course, user.locale))
+        queue_mail(user.email, "certificate_renewed", user.format_locale, user_id=user.id, zone=user.zone,
+                   name=user.display_name, certificate=certificate, course_title=lms.course_title(course, user.locale))
     else:
         issue_invitation(user, certificate.id)
 

@@ -81,9 +81,9 @@ def issue_invitation(user: User, certificate_id: int, *, created_by_id: int | No
                             created_at=now, expires_at=now + INVITATION_LIFETIME, created_by_id=created_by_id)
     db.session.add(invitation)
     db.session.flush()
-    message = queue_mail(user.email, "invitation", user.locale, user_id=user.id, name=user.display_name,
-                         link=external_url("invitation.land", token=raw), expires_at=invitation.expires_at,
-                         replaces=replaces)
+    message = queue_mail(user.email, "invitation", user.format_locale, user_id=user.id, zone=user.zone,
+                         name=user.display_name, link=external_url("invitation.land", token=raw),
+                         expires_at=invitation.expires_at, replaces=replaces)
     invitation.message_id = message.id
     db.session.flush()
     return invitation

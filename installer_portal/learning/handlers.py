@@ -15,7 +15,7 @@ from lms import signals
 
 from ..accounts.models import User
 from ..extensions import login_manager
-from ..markets import Region
+from ..markets import Region, locale_for
 
 
 def learner_access() -> ResponseReturnValue | None:
@@ -35,19 +35,28 @@ def paper_size(region: str) -> str:
     return Region(region).paper_size
 
 
+def holder_formats(user_id: int, language: str) -> tuple[str, str]:
+    """A certificate's dates in its holder's region's formats and in their zone (their day, near midnight)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        return language, "UTC"
+    return locale_for(language, user.region), user.zone
+
+
 def remind_expiry(certificate: lms.Certificate, days_left: int) -> None:
     """Queue the reminder mail in the same transaction that marked the reminder as sent."""
     user = db.session.get(User, certificate.user_id)
     if user is None:
         return
     course = certificate.course
-    queue_mail(user.email, "certificate_expiring", user.locale, user_id=user.id, name=user.display_name,
-               days_left=days_left, certificate=certificate, course_title=lms.course_title(course, user.locale),
+    queue_mail(user.email, "certificate_expiring", user.format_locale, user_id=user.id, zone=user.zone,
+               name=user.display_name, days_left=days_left, certificate=certificate,
+               course_title=lms.course_title(course, user.locale),
                course_url=external_url("learn.course", slug=course.slug))
 
 
 def init_app(app: Flask) -> None:
-    lms.init_app(app, access_check=learner_access, paper_size=paper_size)
+    lms.init_app(app, access_check=learner_access, paper_size=paper_size, holder_formats=holder_formats)
     app.cli.add_command(lms.cli)
 
 

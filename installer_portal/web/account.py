@@ -18,6 +18,7 @@ from ..accounts.services import (
     update_profile,
 )
 from ..extensions import configured_limit, limiter, login_manager
+from ..markets import zone_of
 from .security_log import security_event
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -64,13 +65,13 @@ def resend():
 @bp.route("/profile", methods=["GET", "POST"])
 def profile():
     user = current_user._get_current_object()
-    form = ProfileForm(user.region, obj=user if request.method == "GET" else None)
+    form = ProfileForm(user.region, zone_of(user.region, user.country), obj=user if request.method == "GET" else None)
     if form.validate_on_submit():
         first_time = not user.profile_complete
         try:
             update_profile(user, first_name=form.first_name.data, last_name=form.last_name.data,
                            phone=form.phone.data, country=form.country.data, locale=form.locale.data,
-                           company_name=form.company_name.data)
+                           company_name=form.company_name.data, time_zone=form.time_zone.data or None)
         except Refusal as error:
             db.session.rollback()
             show_error(form, error.field, error.message)

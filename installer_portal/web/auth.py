@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
 from flask_login import current_user, login_user, logout_user
 
 from core.database import db, writes_on_get
 from core.errors import Refusal
 from core.forms import show_error
-from core.i18n import _
+from core.i18n import _, current_language
 from core.redirects import safe_next
 
 from ..accounts.forms import EmailForm, LoginForm, ResetPasswordForm, SignUpForm
@@ -52,7 +51,7 @@ def sign_up_page():
     form = SignUpForm()
     if form.validate_on_submit():
         try:
-            sign_up(form.email.data, form.password.data, Region(form.region.data), str(get_locale()))
+            sign_up(form.email.data, form.password.data, Region(form.region.data), current_language())
         except Refusal as error:
             db.session.rollback()
             show_error(form, error.field, error.message)

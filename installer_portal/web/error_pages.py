@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import Flask, flash, redirect, render_template, request
-from flask_babel import force_locale, format_decimal, get_locale
+from flask_babel import force_locale, format_decimal
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 from core.database import db
 from core.forms import park_form_input
-from core.i18n import _, supported_language
+from core.i18n import _, current_language, supported_language
 from core.requests import ControlCharacters, ControlCharactersInPath
 
 
@@ -40,7 +40,7 @@ def _page(status: int, title: str, message: str) -> tuple[str, int]:
 
 def plain_page(status: int, title: str, message: str) -> str:
     return render_template("errors/plain.html", status=status, title=title, message=message,
-                           language=str(get_locale()))
+                           language=current_language())
 
 
 def _safe(text: str) -> str:

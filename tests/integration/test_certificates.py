@@ -5,10 +5,12 @@ from __future__ import annotations
 import socket
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import flask_babel
 import pypdfium2 as pdfium
 import pytest
-from flask_babel import force_locale, format_date
+from babel.dates import format_date
 from pyzbar.pyzbar import decode
 from sqlalchemy import func, select, update
 
@@ -165,8 +167,9 @@ def test_the_verification_page_shows_a_valid_certificate(app, certified, locale)
     assert "Kari Nordmann" in html
     assert "@" not in html.split("<main")[1]  # no email address or other personal data
     # The dates an inspector on site needs, as the PDF shows them.
-    with app.test_request_context(), force_locale(locale):
-        issued, expires = (format_date(certificate.issued_at, "long"), format_date(certificate.expires_at, "long"))
+    with app.test_request_context(), flask_babel.force_locale(locale):
+        issued, expires = (flask_babel.format_date(certificate.issued_at, "long"),
+                           flask_babel.format_date(certificate.expires_at, "long"))
     assert f"<dd data-issued>{issued}</dd>" in html
     assert f"<dd data-expires>{expires}</dd>" in html
 
@@ -271,6 +274,24 @@ def test_reminders_go_out_60_and_14_days_before_expiry_once_each(app, mail, cert
     assert fourteen["Subject"] == "Sertifikatet ditt utløper om 14 dager"
     assert f"{BASE_URL}/learn/{SLUG}/" in text_body(sixty)
     assert sixty["Content-Language"] == "nb"
+
+
+def test_a_reminder_dates_the_expiry_in_the_holders_zone(app, mail, certified):
+    """Sent by the daily job, outside any request: 23:30 UTC is already the next day in Oslo."""
+    email, _certificate = certified
+    expiry = (utcnow() + timedelta(days=59)).replace(hour=23, minute=30, second=0, microsecond=0)
+    with app.app_context():
+        db.session.execute(update(Certificate).values(expires_at=expiry))
+        db.session.commit()
+        assert send_expiry_reminders(utcnow()) == 1
+        db.session.commit()
+
+    (message,) = [m for m in mail().to(email) if "utløper" in m["Subject"]]
+
+    local = expiry.astimezone(ZoneInfo("Europe/Oslo")).date()
+    body = text_body(message)
+    assert format_date(local, "long", locale="nb") in body
+    assert format_date(expiry.date(), "long", locale="nb") not in body
 
 
 def test_no_reminder_for_a_certificate_replaced_by_a_renewal(app, client, certified):

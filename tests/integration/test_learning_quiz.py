@@ -6,6 +6,7 @@ import re
 import shutil
 import threading
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, update
@@ -170,6 +171,23 @@ def test_three_failed_attempts_then_a_wait_of_24_hours(app, client, ready):
     assert 'data-msg="quiz_start"' in client.get(QUIZ).get_data(as_text=True)
     submit(client, start_attempt(client), answers(app))
     assert [row.passed for row in attempts(app)] == [False, False, False, True]
+
+
+def test_the_retry_time_is_in_the_learners_zone_to_the_minute(app, client, ready):
+    """A learner in Norway with English pages reads Oslo time in British formats: 05:49 for 04:49 UTC."""
+    for _round in range(3):
+        submit(client, start_attempt(client), answers(app, wrong_keys=("lock-off", "rcd-trip")))
+    last = (utcnow() - timedelta(hours=2)).replace(minute=49, second=3, microsecond=0)
+    with app.app_context():
+        db.session.execute(update(QuizAttempt).values(submitted_at=last))
+        db.session.commit()
+    retry = last + timedelta(hours=24)
+    local = retry.astimezone(ZoneInfo("Europe/Oslo"))
+
+    html = client.get(QUIZ).get_data(as_text=True)
+
+    assert f"You can try again from {local:%d/%m/%Y}, {local:%H}:49." in html
+    assert ":03" not in html.partition("You can try again from")[2].partition("</")[0]
 
 
 def test_passing_completes_the_course_issues_a_certificate_and_signals_it(app, client, ready):

@@ -76,7 +76,8 @@ def test_completing_the_profile_saves_the_mobile_in_e164(app, client, phone, com
 def test_profile_language_wins_over_the_browser_for_pages_and_mail(app, client, other_client, mail):
     email = logged_in(app, client)
     english = {"Accept-Language": "en"}
-    assert '<html lang="en">' in client.get(HOME, headers=english).get_data(as_text=True)
+    # English in Europe is written the British way, from the one English catalog.
+    assert '<html lang="en-GB">' in client.get(HOME, headers=english).get_data(as_text=True)
 
     assert client.submit(PROFILE, profile_data(locale="nb"), headers=english).status_code == 302
 
@@ -108,8 +109,10 @@ def test_saving_the_profile_again_keeps_the_first_completion_time(app, client):
     ({"first_name": ""}, "first_name"),
     ({"last_name": "   "}, "last_name"),
     ({"first_name": "K" * 101}, "first_name"),
+    ({"time_zone": "America/Chicago"}, "time_zone"),
+    ({"time_zone": "Mars/Olympus_Mons"}, "time_zone"),
 ], ids=["short-phone", "words", "no-phone", "other-region", "no-country",
-        "tampered-locale", "no-first-name", "blank-last-name", "long-name"])
+        "tampered-locale", "no-first-name", "blank-last-name", "long-name", "zone-of-other-region", "no-such-zone"])
 def test_bad_profile_input_is_refused_and_nothing_is_saved(app, client, changes, field):
     email = logged_in(app, client)
 
@@ -122,6 +125,30 @@ def test_bad_profile_input_is_refused_and_nothing_is_saved(app, client, changes,
     assert (user.first_name, user.last_name, user.phone, user.country, user.locale, user.profile_completed_at) == (
         None, None, None, None, "en", None)
     assert 'data-msg="complete_profile"' in client.get(HOME).get_data(as_text=True)
+
+
+def test_a_chosen_time_zone_is_saved_and_the_country_default_is_none(app, client):
+    email = logged_in(app, client)
+
+    assert client.submit(PROFILE, profile_data(time_zone="Atlantic/Canary")).status_code == 302
+    assert user_row(app, email).time_zone == "Atlantic/Canary"
+    html = client.get(PROFILE).get_data(as_text=True)
+    assert re.search(r'<option (selected )?value="Atlantic/Canary"( selected)?>', html).group().count("selected") == 1
+
+    assert client.submit(PROFILE, profile_data(time_zone="")).status_code == 302
+    assert user_row(app, email).time_zone is None
+
+
+def test_a_time_zone_outside_the_region_is_refused_in_the_page_language(app, client):
+    email = logged_in(app, client, locale="nl")
+    client.submit(PROFILE, profile_data(locale="nl"))
+
+    response = client.submit(PROFILE, profile_data(locale="nl", last_name="Jansen", time_zone="America/New_York"))
+
+    assert response.status_code == 400
+    assert "Kies een van de aangeboden tijdzones." in response.get_data(as_text=True)
+    user = user_row(app, email)
+    assert (user.last_name, user.time_zone) == ("Nordmann", None)
 
 
 def test_mobile_from_another_country_than_the_chosen_one_is_refused(app, client):

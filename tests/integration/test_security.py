@@ -264,7 +264,8 @@ def test_public_pages_reference_only_this_site_and_declare_their_language(client
         html = response.get_data(as_text=True)
         assert _foreign_references(html) == [], (url, language)
         (lang,) = [attributes.get("lang") for tag, attributes in parse(html).tags if tag == "html"]
-        assert lang == language, url
+        # A region's help pages write English the region's way ("en-GB", "en-US").
+        assert lang.partition("-")[0] == language, url
 
 
 def test_pages_of_a_logged_in_person_reference_only_this_site_and_use_their_language(app, client):
