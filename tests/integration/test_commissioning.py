@@ -25,6 +25,7 @@ from tests.commissioning import (
     INSTALLATION,
     LOCATION,
     SERIAL,
+    TESTS,
     commissionings,
     draft_url,
     make_installer,
@@ -209,6 +210,7 @@ def test_photos_are_resized_and_stripped_of_exif(app, client, installer):
     base = draft_url(start(client))
     client.submit(f"{base}/location", LOCATION)
     client.submit(f"{base}/installation", INSTALLATION)
+    client.submit(f"{base}/tests", TESTS)
     big = phone_photo(None, size=(4000, 3000), exif_gps=True)
     assert Image.open(io.BytesIO(big)).getexif()
     response = client.submit(f"{base}/photos", {"kind": "label", "add": "1", "photo": upload(big)},
@@ -229,6 +231,7 @@ def test_at_most_five_photos_and_at_least_one_to_continue(app, client, installer
     base = draft_url(start(client))
     client.submit(f"{base}/location", LOCATION)
     client.submit(f"{base}/installation", INSTALLATION)
+    client.submit(f"{base}/tests", TESTS)
     refused = client.submit(f"{base}/photos", {"continue": "1"})
     assert refused.status_code == 400
     assert "Add at least one photo" in refused.get_data(as_text=True)
@@ -274,7 +277,12 @@ def test_a_bad_location_is_refused_and_nothing_is_saved(app, client, installer, 
     ({"max_current_a": "4"}, "Give a current from 6 to 80 A."),
     ({"breaker_a": "sixteen"}, "Give a whole number of amperes."),
     ({"phases": "2"}, "Not a valid choice"),
-    ({"earthing": "IT"}, "Not a valid choice"),
+    ({"earthing": "TN"}, "Not a valid choice"),
+    ({"earthing": "IT"}, "An IT supply has no neutral and 230 V between phases: choose 230 V."),
+    ({"earthing": "TN-S", "supply_v": "230"}, "A TN supply has a neutral and 400 V between phases"),
+    ({"supply_v": "110"}, "Not a valid choice"),
+    ({"breaker_curve": "D"}, "Not a valid choice"),
+    ({"breaker_curve": ""}, "Choose the circuit breaker"),
     ({"rcd_type": "ccid20"}, "Not a valid choice"),
 ])
 def test_a_bad_installation_is_refused_and_nothing_is_saved(app, client, installer, change, message):
