@@ -111,9 +111,7 @@ class InstallationForm(Form):
                                validators=[InputRequired(_l("Choose the circuit breaker's curve."))])
     phases = RadioField(_l("Phases"), choices=[SelectChoice("1", _l("1 phase")), SelectChoice("3", _l("3 phases"))],
                         validators=[InputRequired(_l("Choose 1 or 3 phases."))])
-    earthing = RadioField(_l("Earthing system"), choices=[SelectChoice(system.value, system.label)
-                                                          for system in Earthing],
-                          validators=[InputRequired(_l("Choose the earthing system."))])
+    earthing = RadioField(_l("Earthing system"), validators=[InputRequired(_l("Choose the earthing system."))])
     supply_v = RadioField(_l("Supply voltage"), choices=[SelectChoice(str(volts), label)
                                                          for volts, label in SUPPLIES.items()],
                           validators=[InputRequired(_l("Choose the supply voltage."))],
@@ -135,6 +133,7 @@ class InstallationForm(Form):
             del self.supply_v
             del self.breaker_curve
         else:
+            self.earthing.choices = [SelectChoice(system.value, system.label) for system in Earthing]
             self.max_current_a.description = _l("At most the breaker rating.")
 
 
@@ -188,7 +187,7 @@ class _Reading(StringField):
         return format_decimal(self.data) if self.data is not None else ""
 
 
-_PASS_FAIL = [SelectChoice("pass", _l("Passed")), SelectChoice("fail", _l("Failed"))]
+_PASS_FAIL = [SelectChoice("pass", _l("Pass")), SelectChoice("fail", _l("Fail"))]
 
 
 class TestsForm(Form):
@@ -218,7 +217,7 @@ def tests_form(circuit: Circuit, **kwargs) -> TestsForm:
                 render_kw={"inputmode": "decimal" if reading.places else "numeric", "autocomplete": "off"})
         else:
             fields[measurement.value] = RadioField(measurement.label, choices=_PASS_FAIL, description=help_text,
-                                                   validators=[InputRequired(_l("Choose passed or failed."))])
+                                                   validators=[InputRequired(_l("Choose pass or fail."))])
     form = type("CircuitTestsForm", (TestsForm,), fields)(**kwargs)
     form.measurements = measurements
     return form

@@ -131,7 +131,7 @@ class Measurement(LabelledEnum):
     RCD_TRIP_CURRENT = "rcd_trip_ma", _l("RCD trip current")
     DC_6MA = "dc_6ma_ok", _l("6 mA DC protection")
     PHASE_ROTATION = "phase_rotation_ok", _l("Phase rotation")
-    INSULATION_MONITOR = "insulation_monitor_ok", _l("Insulation monitor or earth-fault indication")
+    INSULATION_MONITOR = "insulation_monitor_ok", _l("Insulation monitoring")
     GROUND_FAULT = "ground_fault_ok", _l("Ground-fault protection (CCID or GFCI) test")
 
 
