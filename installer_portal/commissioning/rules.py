@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 from fractions import Fraction
 
 from flask_babel import format_decimal
@@ -264,7 +264,7 @@ def failure(measurement: Measurement, value: Decimal | int | bool, circuit: Circ
         case Measurement.ELECTRODE if value * RCD_RATED_MA > TOUCH_VOLTAGE_LIMIT * 1000:
             return str(_l("RA %(value)s Ω is too high: RA × %(rcd)s mA is %(volts)s V, more than %(limit)s V.",
                           value=shown, rcd=RCD_RATED_MA, limit=TOUCH_VOLTAGE_LIMIT,
-                          volts=_number((Decimal(value) * RCD_RATED_MA / 1000).quantize(Decimal("0.1")))))
+                          volts=_number((Decimal(value) * RCD_RATED_MA / 1000).quantize(Decimal("0.1"), rounding=ROUND_UP))))
         case Measurement.RCD_TRIP_TIME if value > RCD_TRIP_MS_LIMIT:
             return str(_l("The RCD took %(value)s ms to trip: at %(rcd)s mA it must trip within %(limit)s ms.",
                           value=shown, rcd=RCD_RATED_MA, limit=RCD_TRIP_MS_LIMIT))
