@@ -21,6 +21,7 @@ from installer_portal.commissioning.models import (
     CommissioningReport,
     CommissioningStatus,
 )
+from installer_portal.markets import Region
 from installer_portal.stations.models import StationStatus
 from tests.commissioning import (
     INSTALLATION,
@@ -428,3 +429,30 @@ def test_a_measurement_the_new_earthing_needs_is_missing_until_it_is_recorded(ap
     assert client.submit(f"{base}/review", {}).headers["Location"].endswith("/done")
     (row,) = commissionings(app)
     assert row.loop_impedance_ohm is None            # not asked on TT, so not kept
+
+
+def test_a_north_american_installer_records_the_grounding_and_ground_fault_tests_only(app, client):
+    register_stations(app)
+    make_installer(app, client, region=Region.NORTH_AMERICA, country="US", phone="+12025550123")
+    base = draft_url(start(client))
+    us_site = {**LOCATION, "country": "US", "postal_code": "20001", "city": "Washington"}
+    assert client.submit(f"{base}/location", us_site).status_code == 302
+    installation = {"breaker_a": "40", "max_current_a": "32", "phases": "1", "rcd_type": "ccid20",
+                    "network": "wifi", "access": "private"}
+    page = client.get(f"{base}/installation").get_data(as_text=True)
+    assert 'name="earthing"' not in page
+    assert 'name="supply_v"' not in page
+    assert client.submit(f"{base}/installation", installation).status_code == 302
+    page = client.get(f"{base}/tests").get_data(as_text=True)
+    assert 'name="continuity_ohm"' in page
+    assert 'name="ground_fault_ok"' in page
+    for european in ("insulation_mohm", "loop_impedance_ohm", "electrode_ohm", "rcd_trip_ms", "dc_6ma_ok"):
+        assert f'name="{european}"' not in page
+    tests = {"continuity_ohm": "0.18", "ground_fault_ok": "fail", "instrument": "Fluke 1664 FC, 12345678"}
+    assert client.submit(f"{base}/tests", tests).status_code == 302
+    client.submit(f"{base}/photos", {"kind": "station", "add": "1", "photo": upload(phone_photo(None))},
+                  content_type="multipart/form-data")
+    assert "Ground-fault protection (CCID or GFCI) test: failed" in client.get(f"{base}/review").get_data(
+        as_text=True)
+    client.submit(f"{base}/tests", {**tests, "ground_fault_ok": "pass"})
+    assert client.submit(f"{base}/review", {}).headers["Location"].endswith("/done")
