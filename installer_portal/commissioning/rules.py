@@ -156,7 +156,7 @@ READINGS = {
 RCD_RATED_MA = 30
 #: The highest touch voltage that may persist: RA × IΔn ≤ 50 V (IEC 60364-4-41, 411.5.3).
 TOUCH_VOLTAGE_LIMIT = 50
-#: The shortest trip time of a general-type RCD at 1 × IΔn may be up to 300 ms (IEC 61008-1 / 61009-1).
+#: A general-type RCD may take up to 300 ms to trip at 1 × IΔn (IEC 61008-1 / 61009-1).
 RCD_TRIP_MS_LIMIT = 300
 #: Insulation resistance of a circuit up to 500 V, tested at 500 V DC (IEC 60364-6, Table 6.1).
 INSULATION_MIN_MOHM = 1
@@ -262,9 +262,9 @@ def failure(measurement: Measurement, value: Decimal | int | bool, circuit: Circ
                           "would not disconnect a fault in time.", value=shown, limit=_number(_zs_limit(circuit)),
                           breaker=circuit.breaker))
         case Measurement.ELECTRODE if value * RCD_RATED_MA > TOUCH_VOLTAGE_LIMIT * 1000:
+            volts = (Decimal(value) * RCD_RATED_MA / 1000).quantize(Decimal("0.1"), rounding=ROUND_UP)
             return str(_l("RA %(value)s Ω is too high: RA × %(rcd)s mA is %(volts)s V, more than %(limit)s V.",
-                          value=shown, rcd=RCD_RATED_MA, limit=TOUCH_VOLTAGE_LIMIT,
-                          volts=_number((Decimal(value) * RCD_RATED_MA / 1000).quantize(Decimal("0.1"), rounding=ROUND_UP))))
+                          value=shown, rcd=RCD_RATED_MA, limit=TOUCH_VOLTAGE_LIMIT, volts=_number(volts)))
         case Measurement.RCD_TRIP_TIME if value > RCD_TRIP_MS_LIMIT:
             return str(_l("The RCD took %(value)s ms to trip: at %(rcd)s mA it must trip within %(limit)s ms.",
                           value=shown, rcd=RCD_RATED_MA, limit=RCD_TRIP_MS_LIMIT))
