@@ -1,8 +1,8 @@
 """Commissioning tests: the measurements a commissioning records, IT earthing, the supply voltage and the
 breaker's curve; earthing refuses unknown values (CHECK).
 
-Revision ID: b7c8d9e0f1a2
-Revises: a4b5c6d7e8f9
+Revision ID: c8d9e0f1a2b3
+Revises: b7c8d9e0f1a2
 Create Date: 2026-12-10 10:00:00
 
 """
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'b7c8d9e0f1a2'
-down_revision = 'a4b5c6d7e8f9'
+revision = 'c8d9e0f1a2b3'
+down_revision = 'b7c8d9e0f1a2'
 branch_labels = None
 depends_on = None
 
