@@ -27,8 +27,12 @@ MAC = "00:1A:2B:3C:4D:01"
 LOCATION = {"site_name": "Hansen, driveway", "street": "Storgata 1", "postal_code": "0155", "city": "Oslo",
             "country": "NO", "latitude": "59.913868", "longitude": "10.752245", "accuracy_m": "8",
             "floor": "", "parking_bay": "P3"}
-INSTALLATION = {"breaker_a": "32", "max_current_a": "32", "phases": "3", "earthing": "TN-C-S",
-                "rcd_type": "type_a_6ma", "network": "wifi", "access": "private"}
+INSTALLATION = {"breaker_a": "32", "breaker_curve": "B", "max_current_a": "32", "phases": "3", "earthing": "TN-C-S",
+                "supply_v": "400", "rcd_type": "type_a_6ma", "network": "wifi", "access": "private"}
+#: Passing readings for INSTALLATION (TN, three phases, type A RCD with the station's 6 mA DC detection).
+TESTS = {"continuity_ohm": "0.22", "insulation_mohm": "299", "loop_impedance_ohm": "0.45", "rcd_trip_ms": "24",
+         "rcd_trip_ma": "22.5", "dc_6ma_ok": "pass", "phase_rotation_ok": "pass",
+         "instrument": "Fluke 1664 FC, 12345678"}
 
 
 def register_stations(app, text: str = CSV) -> None:
@@ -117,11 +121,13 @@ def draft_url(response) -> str:
 
 
 def walk_to_review(client, serial: str = SERIAL, location: dict | None = None,
-                   installation: dict | None = None) -> str:
-    """Start, save the location and installation, add one photo; returns the draft's base URL."""
+                   installation: dict | None = None, tests: dict | None = None) -> str:
+    """Start, save the location, installation and tests, add one photo; returns the draft's base URL."""
     base = draft_url(start(client, serial))
     assert client.submit(f"{base}/location", location or LOCATION).status_code == 302
     assert client.submit(f"{base}/installation", installation or INSTALLATION).status_code == 302
+    response = client.submit(f"{base}/tests", tests or TESTS)
+    assert response.status_code == 302, response.get_data(as_text=True)
     response = client.submit(f"{base}/photos", {"kind": "station", "add": "1", "photo": upload(phone_photo(None))},
                              content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)

@@ -350,7 +350,7 @@ def _confirm(commissioning: Commissioning, create: bool, extracted, **kwargs) ->
 
 
 class CommissioningFactory(_Factory):
-    """An installer's draft for a station with the location and the installation saved (next: photos).
+    """An installer's draft for a station with the location, the installation and passing tests saved (next: photos).
 
     `with_photo=True`: one photo too, so the draft is ready to confirm. `completed=True`: confirmed with
     commissioning.services.confirm_commissioning, which commissions the station and stores and mails the report.
@@ -375,10 +375,21 @@ class CommissioningFactory(_Factory):
     max_current_a = 32
     phases = 3
     earthing = "TN-C-S"
+    supply_v = 400
+    breaker_curve = "B"
     rcd_type = "type_a_6ma"
     network = "wifi"
     access = "private"
     installation_saved_at = factory.LazyFunction(utcnow)
+    continuity_ohm = Decimal("0.22")
+    insulation_mohm = Decimal("299")
+    loop_impedance_ohm = Decimal("0.45")
+    rcd_trip_ms = 24
+    rcd_trip_ma = Decimal("22.5")
+    dc_6ma_ok = True
+    phase_rotation_ok = True
+    instrument = "Fluke 1664 FC, 12345678"
+    tests_saved_at = factory.LazyFunction(utcnow)
 
     class Params:
         with_photo = False

@@ -14,6 +14,7 @@ from core.i18n import _l
 
 from ..accounts.models import User
 from ..stations.models import Station
+from .rules import Circuit, Earthing, Measurement, Result, Values, charging_power_kw, results
 
 
 class CommissioningStatus(LabelledEnum):
@@ -69,12 +70,34 @@ class Commissioning(Model):
     breaker_a: Mapped[int | None]
     max_current_a: Mapped[int | None]
     phases: Mapped[int | None]
-    #: Europe only: TN-S, TN-C-S or TT.
-    earthing: Mapped[str | None] = mapped_column(String(10))
+    #: Europe only, as the next three.
+    earthing: Mapped[Earthing | None] = mapped_column(enum_type(Earthing, name="earthing", length=10))
+    #: The voltage between phases: 400 (230/400 V with a neutral) or 230 (230 V IT or TT, no neutral).
+    supply_v: Mapped[int | None]
+    #: The circuit breaker's tripping curve, B or C: with its rating it sets the Zs limit.
+    breaker_curve: Mapped[str | None] = mapped_column(String(1))
     rcd_type: Mapped[str | None] = mapped_column(String(20))
     network: Mapped[str | None] = mapped_column(String(20))
     access: Mapped[str | None] = mapped_column(String(20))
     installation_saved_at: Mapped[datetime | None]
+
+    # The tests step (rules.Measurement names these columns): readings in a fixed unit, and checks passed or
+    # failed. Only those the region, earthing system and phases require are asked; the others stay None.
+    continuity_ohm: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    #: At 500 V DC.
+    insulation_mohm: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    loop_impedance_ohm: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    electrode_ohm: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    #: At 1 × IΔn (30 mA).
+    rcd_trip_ms: Mapped[int | None]
+    rcd_trip_ma: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))
+    dc_6ma_ok: Mapped[bool | None]
+    phase_rotation_ok: Mapped[bool | None]
+    insulation_monitor_ok: Mapped[bool | None]
+    ground_fault_ok: Mapped[bool | None]
+    #: The test instrument: make, model and serial number, as the installer typed them.
+    instrument: Mapped[str | None] = mapped_column(String(120))
+    tests_saved_at: Mapped[datetime | None]
 
     #: The installer's certificate when they confirmed, and until when it was valid.
     certificate_number: Mapped[str | None] = mapped_column(String(20))
@@ -84,6 +107,31 @@ class Commissioning(Model):
     installer: Mapped[User] = relationship()
     photos: Mapped[list[CommissioningPhoto]] = relationship(
         back_populates="commissioning", order_by="CommissioningPhoto.id", cascade="all, delete-orphan")
+
+    @property
+    def circuit(self) -> Circuit | None:
+        """What decides the tests and their limits; None until the installation step is saved."""
+        if self.phases is None or self.rcd_type is None or self.breaker_a is None:
+            return None
+        return Circuit(self.installer.region, self.phases, self.rcd_type, self.breaker_a, self.earthing,
+                       self.breaker_curve)
+
+    @property
+    def measurements(self) -> Values:
+        return {measurement: getattr(self, measurement.value) for measurement in Measurement}
+
+    @property
+    def results(self) -> list[Result]:
+        """The measurements the circuit requires as recorded, each judged (none before the installation)."""
+        circuit = self.circuit
+        return results(circuit, self.measurements) if circuit else []
+
+    @property
+    def power_kw(self) -> Decimal | None:
+        """The most the station draws at its maximum current; known where the supply voltage is (Europe)."""
+        if self.supply_v is None or self.phases is None or self.max_current_a is None:
+            return None
+        return charging_power_kw(self.phases, self.supply_v, self.max_current_a)
 
 
 class PhotoKind(LabelledEnum):

@@ -27,7 +27,23 @@ from ..markets import Region
 from ..stations.models import Station, StationStatus
 from .models import Commissioning, CommissioningPhoto, CommissioningStatus, PhotoKind
 from .report import report_filename, store_report
-from .rules import ACCESS, EARTHING_SYSTEMS, NETWORKS, RCD_TYPES, current_problem, position_problem
+from .rules import (
+    ACCESS,
+    BREAKER_CURVES,
+    NETWORKS,
+    RCD_TYPES,
+    READINGS,
+    SUPPLIES,
+    Circuit,
+    Earthing,
+    Measurement,
+    Values,
+    current_problem,
+    measurement_problems,
+    position_problem,
+    required_measurements,
+    supply_problem,
+)
 
 MAX_PHOTOS = 5
 
@@ -38,6 +54,7 @@ class Step(LabelledEnum):
     STATION = "station", _l("Station")
     LOCATION = "location", _l("Location")
     INSTALLATION = "installation", _l("Installation")
+    TESTS = "tests", _l("Tests")
     PHOTOS = "photos", _l("Photos")
     REVIEW = "review", _l("Review and confirm")
 
@@ -123,8 +140,12 @@ def next_step(draft: Commissioning) -> Step:
     """The first step not yet done: where "continue" takes the installer."""
     if draft.location_saved_at is None:
         return Step.LOCATION
-    if draft.installation_saved_at is None:
+    if draft.installation_saved_at is None or (
+            draft.installer.region == Region.EUROPE and (draft.breaker_curve is None or draft.supply_v is None)):
+        # Drafts saved before the curve and the supply voltage were asked need them for the tests' limits.
         return Step.INSTALLATION
+    if draft.tests_saved_at is None:
+        return Step.TESTS
     if not draft.photos:
         return Step.PHOTOS
     return Step.REVIEW
@@ -172,6 +193,8 @@ class Installation:
     network: str
     access: str
     earthing: str | None = None
+    supply_v: int | None = None
+    breaker_curve: str | None = None
 
 
 def save_installation(draft: Commissioning, installation: Installation) -> None:
@@ -185,16 +208,71 @@ def save_installation(draft: Commissioning, installation: Installation) -> None:
         raise CommissioningError(_l("Choose 1 or 3 phases."), "phases")
     if installation.rcd_type not in RCD_TYPES[region]:
         raise CommissioningError(_l("Choose the residual-current protection."), "rcd_type")
-    if region == Region.EUROPE and installation.earthing not in EARTHING_SYSTEMS:
-        raise CommissioningError(_l("Choose the earthing system."), "earthing")
+    if region == Region.EUROPE:
+        if installation.earthing not in set(Earthing):
+            raise CommissioningError(_l("Choose the earthing system."), "earthing")
+        if installation.supply_v not in SUPPLIES:
+            raise CommissioningError(_l("Choose the supply voltage."), "supply_v")
+        problem = supply_problem(installation.earthing, installation.supply_v)
+        if problem:
+            raise CommissioningError(problem, "supply_v")
+        if installation.breaker_curve not in BREAKER_CURVES:
+            raise CommissioningError(_l("Choose the circuit breaker's curve."), "breaker_curve")
     if installation.network not in NETWORKS:
         raise CommissioningError(_l("Choose the network."), "network")
     if installation.access not in ACCESS:
         raise CommissioningError(_l("Choose the access."), "access")
+    europe_only = {"earthing", "supply_v", "breaker_curve"}
     for name, value in vars(installation).items():
-        setattr(draft, name, value if region == Region.EUROPE or name != "earthing" else None)
+        setattr(draft, name, value if region == Region.EUROPE or name not in europe_only else None)
     draft.installation_saved_at = draft.updated_at = utcnow()
     db.session.flush()
+
+
+def circuit_of(draft: Commissioning) -> Circuit:
+    """:raises CommissioningError: the installation step is not saved yet."""
+    circuit = draft.circuit
+    if circuit is None:
+        raise CommissioningError(_l("Save the installation first."))
+    return circuit
+
+
+def save_tests(draft: Commissioning, values: Values, instrument: str) -> None:
+    """Record the measurements this circuit requires, failing ones too (confirming then says why not).
+
+    :raises CommissioningError: a required one missing or not a plausible reading, no instrument; StationTaken.
+    """
+    _check_open(draft)
+    required = required_measurements(circuit_of(draft))
+    for measurement in required:
+        value = values.get(measurement)
+        if value is None:
+            raise CommissioningError(_l("This field is required."), measurement.value)
+        reading = READINGS.get(measurement)
+        if reading and (isinstance(value, bool) or not 0 <= value <= reading.maximum):
+            raise CommissioningError(_l("Give a reading from 0 to %(max)s %(unit)s.", max=reading.maximum,
+                                        unit=reading.unit), measurement.value)
+    if not instrument.strip():
+        raise CommissioningError(_l("Give the instrument's make, model and serial number."), "instrument")
+    for measurement in Measurement:
+        setattr(draft, measurement.value, values.get(measurement) if measurement in required else None)
+    draft.instrument = instrument.strip()
+    draft.tests_saved_at = draft.updated_at = utcnow()
+    db.session.flush()
+
+
+class MeasurementsFail(CommissioningError):
+    """A required measurement is missing or fails its requirement: `reasons` says which and why."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__(_l("The commissioning cannot be confirmed: %(reasons)s", reasons=" ".join(reasons)),
+                         "tests", code="measurements")
+        self.reasons = reasons
+
+
+def confirmation_problems(draft: Commissioning) -> list[str]:
+    """Why the measurements do not allow confirming this draft (empty when they do)."""
+    return measurement_problems(circuit_of(draft), draft.measurements)
 
 
 def add_photo(draft: Commissioning, kind: PhotoKind, data: bytes) -> CommissioningPhoto:
@@ -233,7 +311,8 @@ def confirm_commissioning(draft: Commissioning, user: User) -> Commissioning:
     """Commission the station: once, by one installer with a valid certificate; then the report, by email.
 
     Confirming a draft that is already completed (a double tap) returns it unchanged.
-    :raises CommissioningError: someone else's draft, steps not done, no longer eligible; StationTaken.
+    :raises CommissioningError: someone else's draft, steps not done, no longer eligible; MeasurementsFail: a
+        required measurement missing or failing; StationTaken.
     """
     if draft.installer_id != user.id:
         raise CommissioningError(_l("This commissioning belongs to another installer."))
@@ -243,6 +322,9 @@ def confirm_commissioning(draft: Commissioning, user: User) -> Commissioning:
     certificate = _require_eligible(user)
     if next_step(draft) != Step.REVIEW:
         raise CommissioningError(_l("Some steps are not done yet."))
+    problems = confirmation_problems(draft)
+    if problems:
+        raise MeasurementsFail(problems)
     now = utcnow()
     taken = changed_rows(
         update(Station).where(Station.id == draft.station_id, Station.status != StationStatus.COMMISSIONED)

@@ -36,7 +36,7 @@ document.addEventListener("DOMContentLoaded", () => {
   // Once commissioned, the phone's copies of the answers (an address, a position) are removed.
   const done = document.querySelector("[data-clear-drafts]");
   if (done && window.localStorage) {
-    ["location-", "installation-"].forEach((step) => localStorage.removeItem("commissioning:" + step + done.dataset.clearDrafts));
+    ["location-", "installation-", "tests-"].forEach((step) => localStorage.removeItem("commissioning:" + step + done.dataset.clearDrafts));
   }
   const form = document.querySelector("form[data-keep-draft]");
   if (!form || !window.localStorage) return;

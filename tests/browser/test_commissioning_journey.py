@@ -1,8 +1,9 @@
 """Commissioning on a phone: the three ways to find a station, the wizard, a dropped connection, the report.
 
 1. (en) The camera app opens the label's URL; the installer logs in, walks the wizard with the phone's
-   GPS, loses the connection on a step and loses nothing, closes the tab, resumes from "My stations",
-   confirms, and downloads the report PDF, whose text has the station's serial number.
+   GPS, loses the connection on a step and loses nothing, records the tests (a typo refused, a failing
+   reading stopping the confirmation until measured again), closes the tab, resumes from "My stations",
+   confirms, and downloads the report PDF, whose text has the station's serial number and the measurements.
 2. (nb) The installer types the MAC address with one wrong character and picks the suggestion.
 3. (nl) The installer uploads a photo of the label (shrunk by the page first) and reaches the wizard.
 4. (en) The in-page scanner reads the label from the camera (Chromium's fake camera plays a video of it).
@@ -97,15 +98,33 @@ def test_from_the_label_url_to_the_report_with_a_dropped_connection_on_the_way(a
     # Installation.
     expect(page).to_have_url(re.compile(r"/installation$"))
     page.get_by_label("Circuit breaker rating (A)").fill("32")
+    page.get_by_role("group", name="Circuit breaker curve").get_by_label("B", exact=True).check()
     page.get_by_label("Maximum current set in the station (A)").fill("40")
     page.get_by_label("3 phases").check()
     page.get_by_label("TN-C-S").check()
+    page.get_by_label("230/400 V, with neutral").check()
     page.get_by_label("Type A with 6 mA DC detection (RDC-DD in the station)").check()
     page.get_by_label("Wi-Fi").check()
     page.get_by_label("Private").check()
     page.get_by_role("button", name="Save and continue").click()
     expect(page.locator(".error")).to_contain_text("it may not be more than the breaker rating")
     page.get_by_label("Maximum current set in the station (A)").fill("32")
+    page.get_by_role("button", name="Save and continue").click()
+
+    # Tests: what a TN circuit on three phases with the station's 6 mA DC detection requires.
+    expect(page).to_have_url(re.compile(r"/tests$"))
+    page.get_by_label("Continuity of the protective conductor").fill("0,22")
+    page.get_by_label("Insulation resistance at 500 V DC").fill("299")
+    page.get_by_label("Earth fault loop impedance (Zs)").fill("1,52")     # above 1.37 Ω for a B32
+    page.get_by_label("RCD trip time at 30 mA").fill("24 ms")             # not a number: refused
+    page.get_by_label("RCD trip current").fill("22,5")
+    page.get_by_role("group", name="6 mA DC protection").get_by_label("Pass").check()
+    page.get_by_role("group", name="Phase rotation").get_by_label("Pass").check()
+    page.get_by_label("Test instrument").fill("Fluke 1664 FC, 12345678")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page.get_by_label("RCD trip time at 30 mA")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#rcd_trip_ms-error")).to_contain_text("Type the reading as a whole number")
+    page.get_by_label("RCD trip time at 30 mA").fill("24")
     page.get_by_role("button", name="Save and continue").click()
 
     # Photos: one of the installed station, shrunk by the page before it is sent.
@@ -127,6 +146,16 @@ def test_from_the_label_url_to_the_report_with_a_dropped_connection_on_the_way(a
     page.get_by_role("link", name="Continue").click()
     expect(page).to_have_url(re.compile(r"/review$"))
     expect(page.locator("main")).to_contain_text("Storgata 1")
+    # The failing Zs stops the confirmation and says why; measured again after the fault is put right.
+    expect(page.locator("[data-measurement-problems]")).to_contain_text(
+        "Zs 1.52 Ω is above 1.37 Ω, the most for a B32 circuit breaker")
+    expect(page.get_by_role("button", name="Confirm the commissioning")).to_have_count(0)
+    page.get_by_role("link", name="Change the tests").click()
+    expect(page.get_by_label("Earth fault loop impedance (Zs)")).to_have_value("1.52")
+    page.get_by_label("Earth fault loop impedance (Zs)").fill("0,45")
+    page.get_by_role("button", name="Save and continue").click()
+    expect(page).to_have_url(re.compile(r"/review$"))
+    expect(page.locator("main")).to_contain_text("0.45 Ω · Pass")
     page.screenshot(path=shots / "4-review.png", full_page=True)
     page.get_by_role("button", name="Confirm the commissioning").click()
     expect(page.locator("[data-msg=commissioned]")).to_be_visible()
@@ -139,6 +168,10 @@ def test_from_the_label_url_to_the_report_with_a_dropped_connection_on_the_way(a
     document.close()
     assert SERIAL in text
     assert "59.913868" in text
+    text = " ".join(text.split())
+    for expected in ("Earth fault loop impedance (Zs) 0.45 Ω · Pass At most 1.37 Ω for a B32 circuit breaker",
+                     "22.1 kW", "Fluke 1664 FC, 12345678"):
+        assert expected in text, expected
     assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('commissioning:'))") == []
     context.close()
     assert hosts == {urlsplit(live_url).netloc}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from decimal import Decimal
 from urllib.parse import unquote
 
 import pypdfium2
@@ -20,11 +21,13 @@ from installer_portal.commissioning.models import (
     CommissioningReport,
     CommissioningStatus,
 )
+from installer_portal.markets import Region
 from installer_portal.stations.models import StationStatus
 from tests.commissioning import (
     INSTALLATION,
     LOCATION,
     SERIAL,
+    TESTS,
     commissionings,
     draft_url,
     make_installer,
@@ -209,6 +212,7 @@ def test_photos_are_resized_and_stripped_of_exif(app, client, installer):
     base = draft_url(start(client))
     client.submit(f"{base}/location", LOCATION)
     client.submit(f"{base}/installation", INSTALLATION)
+    client.submit(f"{base}/tests", TESTS)
     big = phone_photo(None, size=(4000, 3000), exif_gps=True)
     assert Image.open(io.BytesIO(big)).getexif()
     response = client.submit(f"{base}/photos", {"kind": "label", "add": "1", "photo": upload(big)},
@@ -229,6 +233,7 @@ def test_at_most_five_photos_and_at_least_one_to_continue(app, client, installer
     base = draft_url(start(client))
     client.submit(f"{base}/location", LOCATION)
     client.submit(f"{base}/installation", INSTALLATION)
+    client.submit(f"{base}/tests", TESTS)
     refused = client.submit(f"{base}/photos", {"continue": "1"})
     assert refused.status_code == 400
     assert "Add at least one photo" in refused.get_data(as_text=True)
@@ -274,7 +279,12 @@ def test_a_bad_location_is_refused_and_nothing_is_saved(app, client, installer, 
     ({"max_current_a": "4"}, "Give a current from 6 to 80 A."),
     ({"breaker_a": "sixteen"}, "Give a whole number of amperes."),
     ({"phases": "2"}, "Not a valid choice"),
-    ({"earthing": "IT"}, "Not a valid choice"),
+    ({"earthing": "TN"}, "Not a valid choice"),
+    ({"earthing": "IT"}, "An IT supply has no neutral and 230 V between phases: choose 230 V."),
+    ({"earthing": "TN-S", "supply_v": "230"}, "A TN supply has a neutral and 400 V between phases"),
+    ({"supply_v": "110"}, "Not a valid choice"),
+    ({"breaker_curve": "D"}, "Not a valid choice"),
+    ({"breaker_curve": ""}, "Choose the circuit breaker"),
     ({"rcd_type": "ccid20"}, "Not a valid choice"),
 ])
 def test_a_bad_installation_is_refused_and_nothing_is_saved(app, client, installer, change, message):
@@ -305,3 +315,144 @@ def test_someone_elses_draft_is_not_found(app, client, installer):
     make_installer(app, other)
     assert other.get(f"{base}/location").status_code == 404
     assert other.get(f"{base}/report.pdf").status_code == 404
+
+
+NORWAY_IT = {**INSTALLATION, "earthing": "IT", "supply_v": "230", "breaker_curve": "C"}
+#: Typed as a Norwegian installer types them: decimal commas.
+NORWAY_TESTS = {"continuity_ohm": "0,31", "insulation_mohm": "299", "electrode_ohm": "45,5", "rcd_trip_ms": "22",
+                "rcd_trip_ma": "21,5", "dc_6ma_ok": "pass", "phase_rotation_ok": "pass",
+                "insulation_monitor_ok": "pass", "instrument": "Metrel MI 3152, 21430098"}
+
+
+def test_a_norwegian_installer_records_an_it_system_and_its_measurements_on_the_report(app, client):
+    register_stations(app)
+    make_installer(app, client, locale="nb")
+    base = draft_url(start(client))
+    client.submit(f"{base}/location", LOCATION)
+    assert "IT (230 V, uten nøytralleder)" in client.get(f"{base}/installation").get_data(as_text=True)
+    assert client.submit(f"{base}/installation", NORWAY_IT).status_code == 302
+    page = client.get(f"{base}/tests").get_data(as_text=True)
+    assert 'name="electrode_ohm"' in page            # RA, not Zs, on IT
+    assert 'name="loop_impedance_ohm"' not in page
+    assert 'name="insulation_monitor_ok"' in page
+    assert client.submit(f"{base}/tests", NORWAY_TESTS).status_code == 302
+    (row,) = commissionings(app)
+    assert row.earthing == "IT"
+    assert row.supply_v == 230
+    assert row.electrode_ohm == Decimal("45.5")
+    assert row.rcd_trip_ma == Decimal("21.5")
+    assert row.rcd_trip_ms == 22
+    assert row.insulation_monitor_ok is True
+    assert row.loop_impedance_ohm is None
+    client.submit(f"{base}/photos", {"kind": "station", "add": "1", "photo": upload(phone_photo(None))},
+                  content_type="multipart/form-data")
+    review = client.get(f"{base}/review").get_data(as_text=True)
+    assert "12,7 kW" in review                      # 32 A on three phases of 230 V, not 22 kW
+    assert client.submit(f"{base}/review", {}).status_code == 302
+
+    text = " ".join(pdf_text(client.get(f"{base}/report.pdf").data).split())
+    for expected in ("IT (230 V, uten nøytralleder)", "230 V mellom faser", "12,7 kW", "C32 A",
+                     "Jordelektrodens overgangsmotstand (RA)", "45,5 Ω · Godkjent", "RA × 30 mA høyst 50 V",
+                     "Isolasjonsresistans ved 500 V DC", "299 MΩ", "Minst 1 MΩ", "22 ms", "21,5 mA",
+                     "Jordfeilvarsling Godkjent", "Metrel MI 3152, 21430098"):
+        assert expected in text, expected
+    assert "Zs" not in text
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"insulation_mohm": "lots"}, "Type the reading as a number with at most 2 decimals"),
+    ({"insulation_mohm": "1e3"}, "Type the reading as a number with at most 2 decimals"),
+    ({"loop_impedance_ohm": "0.456"}, "Type the reading as a number with at most 2 decimals"),
+    ({"loop_impedance_ohm": "-0.4"}, "is not a reading this test gives"),
+    ({"loop_impedance_ohm": "250"}, "250 Ω is not a reading this test gives: give one from 0 to 200 Ω."),
+    ({"rcd_trip_ms": "24.5"}, "Type the reading as a whole number"),
+    ({"rcd_trip_ms": "9000"}, "is not a reading this test gives"),
+    ({"continuity_ohm": ""}, "This field is required."),
+    ({"dc_6ma_ok": "maybe"}, "Not a valid choice"),
+    ({"phase_rotation_ok": ""}, "Choose pass or fail."),
+    ({"instrument": " "}, "make, model and serial number."),
+])
+def test_a_reading_that_is_not_one_is_refused_and_nothing_is_saved(app, client, installer, change, message):
+    base = draft_url(start(client))
+    client.submit(f"{base}/location", LOCATION)
+    client.submit(f"{base}/installation", INSTALLATION)
+    response = client.submit(f"{base}/tests", {**TESTS, **change})
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    (row,) = commissionings(app)
+    assert row.tests_saved_at is None
+    assert row.insulation_mohm is None
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    ({"insulation_mohm": "0.5"}, "Insulation resistance 0.5 MΩ is below 1 MΩ"),
+    ({"loop_impedance_ohm": "1.38"}, "Zs 1.38 Ω is above 1.37 Ω, the most for a B32 circuit breaker"),
+    ({"rcd_trip_ms": "301"}, "The RCD took 301 ms to trip: at 30 mA it must trip within 300 ms."),
+    ({"rcd_trip_ma": "15"}, "The RCD tripped at 15 mA: it must trip above 15 mA and at 30 mA at most."),
+    ({"rcd_trip_ma": "31"}, "The RCD tripped at 31 mA"),
+    ({"dc_6ma_ok": "fail"}, "6 mA DC protection: failed (required: The station disconnects on 6 mA smooth DC)."),
+    ({"phase_rotation_ok": "fail"}, "Phase rotation: failed"),
+])
+def test_a_failing_measurement_is_kept_but_stops_the_confirmation_and_says_why(app, client, installer, change,
+                                                                                reason):
+    base = walk_to_review(client, tests={**TESTS, **change})
+    (row,) = commissionings(app)
+    assert row.tests_saved_at is not None            # a valid reading is kept, failing or not
+    review = client.get(f"{base}/review").get_data(as_text=True)
+    assert "The commissioning cannot be confirmed yet" in review
+    assert reason in review.replace("&#39;", "'")
+    assert "Confirm the commissioning" not in review
+    refused = client.submit(f"{base}/review", {}, action=f"{base}/review")
+    assert refused.status_code == 302
+    page = client.get(refused.headers["Location"]).get_data(as_text=True).replace("&#39;", "'")
+    assert reason in page
+    assert station(app).status == StationStatus.IN_STOCK
+    assert count(app, CommissioningReport) == 0
+    # Measured again after the fault is put right: now it confirms.
+    assert client.submit(f"{base}/tests", TESTS).status_code == 302
+    assert client.submit(f"{base}/review", {}).headers["Location"].endswith("/done")
+
+
+def test_a_measurement_the_new_earthing_needs_is_missing_until_it_is_recorded(app, client, installer):
+    base = walk_to_review(client)
+    changed = client.submit(f"{base}/installation", {**INSTALLATION, "earthing": "TT"})
+    assert changed.status_code == 302
+    review = client.get(f"{base}/review").get_data(as_text=True)
+    assert "Not recorded: Earth electrode resistance (RA)." in review
+    assert client.submit(f"{base}/review", {}).status_code == 302
+    assert station(app).status == StationStatus.IN_STOCK
+    high = {**TESTS, "electrode_ohm": "1700"}
+    del high["loop_impedance_ohm"]
+    client.submit(f"{base}/tests", high)
+    assert "RA × 30 mA is 51 V, more than 50 V." in client.get(f"{base}/review").get_data(as_text=True)
+    client.submit(f"{base}/tests", {**high, "electrode_ohm": "120"})
+    assert client.submit(f"{base}/review", {}).headers["Location"].endswith("/done")
+    (row,) = commissionings(app)
+    assert row.loop_impedance_ohm is None            # not asked on TT, so not kept
+
+
+def test_a_north_american_installer_records_the_grounding_and_ground_fault_tests_only(app, client):
+    register_stations(app)
+    make_installer(app, client, region=Region.NORTH_AMERICA, country="US", phone="+12025550123")
+    base = draft_url(start(client))
+    us_site = {**LOCATION, "country": "US", "postal_code": "20001", "city": "Washington"}
+    assert client.submit(f"{base}/location", us_site).status_code == 302
+    installation = {"breaker_a": "40", "max_current_a": "32", "phases": "1", "rcd_type": "ccid20",
+                    "network": "wifi", "access": "private"}
+    page = client.get(f"{base}/installation").get_data(as_text=True)
+    assert 'name="earthing"' not in page
+    assert 'name="supply_v"' not in page
+    assert client.submit(f"{base}/installation", installation).status_code == 302
+    page = client.get(f"{base}/tests").get_data(as_text=True)
+    assert 'name="continuity_ohm"' in page
+    assert 'name="ground_fault_ok"' in page
+    for european in ("insulation_mohm", "loop_impedance_ohm", "electrode_ohm", "rcd_trip_ms", "dc_6ma_ok"):
+        assert f'name="{european}"' not in page
+    tests = {"continuity_ohm": "0.18", "ground_fault_ok": "fail", "instrument": "Fluke 1664 FC, 12345678"}
+    assert client.submit(f"{base}/tests", tests).status_code == 302
+    client.submit(f"{base}/photos", {"kind": "station", "add": "1", "photo": upload(phone_photo(None))},
+                  content_type="multipart/form-data")
+    assert "Ground-fault protection (CCID or GFCI) test: failed" in client.get(f"{base}/review").get_data(
+        as_text=True)
+    client.submit(f"{base}/tests", {**tests, "ground_fault_ok": "pass"})
+    assert client.submit(f"{base}/review", {}).headers["Location"].endswith("/done")

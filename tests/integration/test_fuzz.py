@@ -202,6 +202,7 @@ def test_an_installer_gets_no_500(app, client, tally):
     fuzz(app, client, ["/installer/", "/installer/stations/find", "/installer/stations/", f"/s/{SERIAL}",
                        f"/installer/commissionings/{commissioning_id}/location",
                        f"/installer/commissionings/{commissioning_id}/installation",
+                       f"/installer/commissionings/{commissioning_id}/tests",
                        f"/installer/commissionings/{commissioning_id}/photos"], tally)
     assert tally.failures == []
 

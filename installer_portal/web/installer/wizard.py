@@ -20,10 +20,10 @@ from core.forms import Form, show_error
 from core.i18n import _
 from core.photos import PHOTO_SIDE
 
-from ...commissioning.forms import InstallationForm, LocationForm, PhotoForm
+from ...commissioning.forms import InstallationForm, LocationForm, PhotoForm, tests_form
 from ...commissioning.models import Commissioning, CommissioningStatus, PhotoKind
 from ...commissioning.report import report_filename, report_of
-from ...commissioning.rules import choice_labels
+from ...commissioning.rules import READINGS, choice_labels
 from ...commissioning.services import (
     MAX_PHOTOS,
     Installation,
@@ -31,13 +31,16 @@ from ...commissioning.services import (
     StationTaken,
     Step,
     add_photo,
+    circuit_of,
     commissionings_of,
     confirm_commissioning,
+    confirmation_problems,
     next_step,
     reachable,
     remove_photo,
     save_installation,
     save_location,
+    save_tests,
 )
 from .blueprint import bp
 
@@ -70,7 +73,7 @@ def resume(commissioning_id: int) -> ResponseReturnValue:
     return redirect(_step_url(commissioning_id, next_step(commissioning)))
 
 
-@bp.route("/commissionings/<int:commissioning_id>/<any(location, installation, photos, review):step>",
+@bp.route("/commissionings/<int:commissioning_id>/<any(location, installation, tests, photos, review):step>",
           methods=["GET", "POST"])
 def step(commissioning_id: int, step: str) -> ResponseReturnValue:
     """Each step is its own page: saved on the server when sent, so back, forward and resuming work."""
@@ -124,18 +127,42 @@ def _location(draft: Commissioning) -> ResponseReturnValue:
 
 def _installation(draft: Commissioning) -> ResponseReturnValue:
     form = InstallationForm(draft.installer.region, obj=draft)
-    if request.method == "GET" and draft.phases:
-        form.phases.data = str(draft.phases)
+    if request.method == "GET":
+        form.phases.data = str(draft.phases) if draft.phases else None
+        if "supply_v" in form:
+            form.supply_v.data = str(draft.supply_v) if draft.supply_v else None
     if form.validate_on_submit():
+        europe = "earthing" in form
         installation = Installation(
             breaker_a=form.breaker_a.data, max_current_a=form.max_current_a.data, phases=int(form.phases.data),
             rcd_type=form.rcd_type.data, network=form.network.data, access=form.access.data,
-            earthing=form.earthing.data if "earthing" in form else None)
+            earthing=form.earthing.data if europe else None,
+            supply_v=int(form.supply_v.data) if europe else None,
+            breaker_curve=form.breaker_curve.data if europe else None)
         done = _run(draft, form, save_installation, installation)
         if done is not None:
             return done
         draft = _commissioning(draft.id)
     return _page(draft, Step.INSTALLATION, 400 if request.method == "POST" else 200, form=form)
+
+
+def _tests(draft: Commissioning) -> ResponseReturnValue:
+    """The measurements the circuit requires; failing ones are kept, and the review step says why they stop
+    the confirmation."""
+    form = tests_form(circuit_of(draft), obj=draft)
+    if request.method == "GET":
+        for measurement in form.measurements:
+            value = getattr(draft, measurement.value)
+            if measurement not in READINGS and value is not None:
+                form[measurement.value].data = "pass" if value else "fail"
+    if form.validate_on_submit():
+        values = {measurement: form[measurement.value].data if measurement in READINGS
+                  else form[measurement.value].data == "pass" for measurement in form.measurements}
+        done = _run(draft, form, save_tests, values, form.instrument.data)
+        if done is not None:
+            return done
+        draft = _commissioning(draft.id)
+    return _page(draft, Step.TESTS, 400 if request.method == "POST" else 200, form=form)
 
 
 def _photos(draft: Commissioning) -> ResponseReturnValue:
@@ -173,10 +200,12 @@ def _review(draft: Commissioning) -> ResponseReturnValue:
             return redirect(_step_url(draft_id, Step.REVIEW))
         db.session.commit()
         return redirect(url_for(".done", commissioning_id=draft_id))
-    return _page(draft, Step.REVIEW, 200, **choice_labels(draft.installer.region))
+    return _page(draft, Step.REVIEW, 200, problems=confirmation_problems(draft),
+                 **choice_labels(draft.installer.region))
 
 
-_STEPS = {Step.LOCATION: _location, Step.INSTALLATION: _installation, Step.PHOTOS: _photos, Step.REVIEW: _review}
+_STEPS = {Step.LOCATION: _location, Step.INSTALLATION: _installation, Step.TESTS: _tests, Step.PHOTOS: _photos,
+          Step.REVIEW: _review}
 
 
 @bp.route("/commissionings/<int:commissioning_id>/photos/<int:photo_id>/remove", methods=["POST"])
