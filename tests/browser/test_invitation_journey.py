@@ -139,6 +139,18 @@ def test_certification_invitation_and_support_reissue_on_a_phone(app, smtp_serve
     expect(page.locator("[data-msg=audit_records]")).to_contain_text("De eerste e-mail is niet aangekomen.")
     assert old_link.rsplit("/", 1)[1] not in page.content()  # staff never see the link
     page.screenshot(path=shots / "support-reissued.png", full_page=True)
+    # The audit log filtered to this person (by email), and the console's other pages: each is measured
+    # on the phone like every page of a journey (the phone_context fixture).
+    page.get_by_role("link", name=t("Audit log")).click()
+    expect(page.get_by_label(t("Person (email address)"))).to_have_value(second)
+    expect(page.locator("main")).to_contain_text("De eerste e-mail is niet aangekomen.")
+    page.locator("summary", has_text=t("Menu")).click()
+    page.locator(".menu").get_by_role("link", name=t("Support console")).click()
+    expect(page).to_have_url(re.compile(r"/support/$"))
+    for path in ["/support/stations", "/support/stations/import", "/support/stations/check-photo",
+                 "/support/outbox"]:
+        page.goto(live_url + path)
+        expect(page.locator("h1")).to_be_visible()
     desk.close()
 
     new_link = invitation_link(app, smtp_server, smtp, second)
