@@ -8,11 +8,11 @@ from flask import Flask
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import jobs, requests
+from core import jobs, requests, static
 from core.i18n import LANGUAGES, _l, select_locale
 
 from . import config as config_module
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from .web import error_pages, security_log
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +56,8 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    compress.init_app(app)
+    static.init_app(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
