@@ -8,7 +8,7 @@ from flask import Flask
 from flask_babel import get_locale
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import jobs, requests, static
+from core import jobs, request_log, requests, static
 from core.i18n import LANGUAGES, _l, select_locale
 
 from . import config as config_module
@@ -38,6 +38,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     _connect_handlers()
     _register_template_helpers(app)
     security_log.init_app(app)
+    if app.config["REQUEST_LOG"]:
+        request_log.to_file(app.config["REQUEST_LOG"])
     app.wsgi_app = error_pages.LastResort(app, app.wsgi_app)  # type: ignore[method-assign]
 
     from .cli import register
