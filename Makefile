@@ -9,16 +9,21 @@ TRANSLATIONS := installer_portal/translations
 
 .PHONY: run test install install-test system-packages test-system-packages translations extract-messages lint
 
+# `make run PORT=8000` serves on another port; links in mails follow it unless PUBLIC_BASE_URL is set.
+PORT ?= 5000
+
+# One `flask demo prepare` (migrations, courses, demo data), then the job worker and the development server.
+# Each `flask` process spends seconds loading the app, so the steps share one. Requests are logged to a file:
+# the terminal shows the mail (with its links), reloads and errors.
 run: install
-	$(BIN)/flask db upgrade
-	$(BIN)/flask lms import courses
-	$(BIN)/flask demo seed
+	@$(BIN)/flask demo prepare
 	@echo
-	@echo "Installer Portal runs at http://127.0.0.1:5000  (stop with Ctrl+C)"
-	@echo "Mail goes to instance/outbox/ and is listed at http://127.0.0.1:5000/dev/outbox"
+	@echo "Installer Portal runs at http://127.0.0.1:$(PORT)  (stop with Ctrl+C)"
+	@echo "Mail is printed here with its links, and listed at http://127.0.0.1:$(PORT)/dev/outbox"
+	@echo "Requests are logged to instance/requests.log"
 	@echo
-	@$(BIN)/flask jobs worker & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
-	  $(BIN)/flask run --debug --host 127.0.0.1 --port 5000
+	@export PORT=$(PORT); $(BIN)/flask jobs worker & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	  REQUEST_LOG=instance/requests.log $(BIN)/flask run --debug --host 127.0.0.1 --port $(PORT)
 
 test: install-test
 	$(BIN)/ruff check .
@@ -57,9 +62,11 @@ system-packages:
 test-system-packages:
 	$(call apt_install,chromium:/usr/bin/chromium libzbar0:/usr/lib/*/libzbar.so.0)
 
-# Compile the catalogs (.po -> .mo); the .mo files are build output, not committed.
-translations: $(VENV)/.installed
-	$(BIN)/pybabel -q compile -d $(TRANSLATIONS)
+# Compile the catalogs (.po -> .mo) that changed; the .mo files are build output, not committed.
+translations: $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel -q compile -l $* -i $< -o $@
 
 # After changing user-facing text: extract it and update the nl and nb catalogs, then translate.
 extract-messages: $(VENV)/.installed

@@ -9,11 +9,11 @@ from flask_babel import get_locale
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import jobs, requests
+from core import jobs, request_log, requests, static
 from core.i18n import LANGUAGES, _l, current_language, format_moment
 
 from . import config as config_module
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 from .web import error_pages, security_log
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +39,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     _connect_handlers()
     _register_template_helpers(app)
     security_log.init_app(app)
+    if app.config["REQUEST_LOG"]:
+        request_log.to_file(app.config["REQUEST_LOG"])
     app.wsgi_app = error_pages.LastResort(app, app.wsgi_app)  # type: ignore[method-assign]
 
     from .cli import register
@@ -59,6 +61,8 @@ def _init_extensions(app: Flask) -> None:
 
     babel.init_app(app, locale_selector=select_format_locale, timezone_selector=select_zone)
     limiter.init_app(app)
+    compress.init_app(app)
+    static.init_app(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

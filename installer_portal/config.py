@@ -22,6 +22,8 @@ ENV_KEYS = (
     "MAIL_FROM",
     "REDIS_URL",
     "PROXY_HOPS",
+    "PORT",
+    "REQUEST_LOG",
 )
 
 
@@ -64,7 +66,8 @@ def load(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'portal.sqlite3'}"
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
-    public_base_url = (env.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    # On a developer's machine the app answers on PORT (`make run PORT=8000`), and mailed links must point there.
+    public_base_url = (env.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{env.get('PORT') or 5000}").rstrip("/")
     https = public_base_url.startswith("https://")
     redis_url = env.get("REDIS_URL") or ""
 
@@ -78,6 +81,8 @@ def load(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "TRUSTED_HOSTS": [urlsplit(public_base_url).hostname] if mode == "production" else None,
         "PROXY_HOPS": int(env.get("PROXY_HOPS") or 0),
+        #: The development server's request lines go to this file instead of the terminal (`make run`).
+        "REQUEST_LOG": env.get("REQUEST_LOG") or "",
         # Mail
         "SMTP_HOST": env.get("SMTP_HOST") or "",
         "SMTP_PORT": int(env.get("SMTP_PORT") or 587),
@@ -119,6 +124,15 @@ def load(instance_path: Path, environ: dict[str, str] | None = None) -> dict:
         # CSRF: installers leave forms open on site; the token lives as long as the session.
         "WTF_CSRF_TIME_LIMIT": None,
         "WTF_CSRF_SSL_STRICT": True,
+        # Compression (Flask-Compress): text only, as images, PDFs and videos are compressed already; nothing under
+        # 500 bytes, where the headers weigh more than the saving; brotli when the browser takes it (level 5: a tenth
+        # smaller than gzip for a few milliseconds at most), else gzip.
+        "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/javascript", "application/javascript",
+                               "application/json", "image/svg+xml", "text/plain", "text/csv"],
+        "COMPRESS_ALGORITHM": ["br", "gzip"],
+        "COMPRESS_ALGORITHM_STREAMING": ["br", "gzip"],
+        "COMPRESS_MIN_SIZE": 500,
+        "COMPRESS_BR_LEVEL": 5,
         # Uploads and forms
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 100 * 1024,

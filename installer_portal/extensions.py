@@ -10,12 +10,14 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
+from core.compression import Compression
 from core.database import db
 
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+compress = Compression()
 limiter = Limiter(key_func=get_remote_address)
 
 
@@ -24,4 +26,4 @@ def configured_limit(name: str) -> Callable[[], str]:
     return lambda: current_app.config[name]
 
 
-__all__ = ["babel", "csrf", "db", "limiter", "login_manager", "migrate"]
+__all__ = ["babel", "compress", "csrf", "db", "limiter", "login_manager", "migrate"]

@@ -132,8 +132,9 @@ class FileTransport:
         (self.directory / name).write_bytes(bytes(message))
         plain = message.get_body(("plain",))
         body = plain.get_content() if plain is not None else ""
-        links = "\n".join(f"    {link}" for link in _LINK.findall(body))
-        self.echo(f"Mail to {message['To']}: {message['Subject']}\n{links}")
+        links = "".join(f"\n    {link}" for link in _LINK.findall(body))
+        # A block of its own, set apart from whatever else the terminal shows (make run keeps requests in a file).
+        self.echo(f"\n=== Mail to {message['To']}: {message['Subject']}{links}\n")
 
     def close(self) -> None:
         pass

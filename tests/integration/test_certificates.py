@@ -334,10 +334,10 @@ def test_my_learning_lists_attempts_and_certificates_with_download_links(app, cl
 
 
 def test_the_pdf_fetcher_reads_only_the_apps_pdf_assets_and_data_uris(app):
-    from core.pdf import AppFilesOnly
+    from core.pdf import app_files_only
 
     root = Path(app.static_folder) / "pdf"
-    fetcher = AppFilesOnly(root)
+    fetcher = app_files_only(root)
     for url in ["http://127.0.0.1:9/x", "https://example.com/x", "ftp://example.com/x", "file:///etc/passwd",
                 f"file://{root}/../js/portal.js", f"file://{root}/../../installer_portal/config.py"]:
         with pytest.raises(ValueError, match="refused"):

@@ -78,6 +78,22 @@ def test_create_staff_only_grants_staff_roles(app):
     assert users(app) == []
 
 
+def test_demo_prepare_migrates_imports_the_courses_and_seeds_in_one_process_and_can_run_again(app):
+    runner = app.test_cli_runner()
+
+    first = runner.invoke(args=["demo", "prepare"])
+    second = runner.invoke(args=["demo", "prepare"])
+
+    assert first.exit_code == 0, first.output
+    assert second.exit_code == 0, second.output
+    assert "ac-installation-eu: imported" in first.output
+    assert "Demo stations: 6 imported" in first.output
+    assert "ac-installation-eu: unchanged" in second.output
+    assert "level2-nec-na: unchanged" in second.output
+    assert "Demo stations: 0 imported, 6 already registered" in second.output
+    assert {user.email for user in users(app)} == {DEMO_SUPPORT[0], DEMO_LEARNER[0]}
+
+
 def test_demo_seed_creates_the_demo_accounts_and_can_run_again(app):
     runner = app.test_cli_runner()
 
