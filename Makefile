@@ -70,9 +70,9 @@ $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/message
 
 # After changing user-facing text: extract it and update the nl and nb catalogs, then translate.
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --add-comments=Translators: --no-location --sort-output --ignore-dirs '.* __pycache__' \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --add-comments=Translators: --sort-output --ignore-dirs '.* __pycache__' \
 	  --project "Installer Portal" -o $(TRANSLATIONS)/messages.pot .
-	$(BIN)/pybabel -q update -N --no-wrap -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	$(BIN)/pybabel -q update -N --no-wrap --ignore-obsolete -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 
 lint: install-test
 	$(BIN)/ruff check .
