@@ -316,9 +316,10 @@ def journey(app, base: str) -> list[PageWeight]:
         "site_name": "Hansen, driveway", "street": "Storgata 1", "postal_code": "0155", "city": "Oslo",
         "country": "NO", "latitude": "59.913868", "longitude": "10.752245", "accuracy_m": "8", "floor": "",
         "parking_bay": "P3"}))
-    weigh("wizard: photos", installer.submit(f"{draft}/installation", {
-        "breaker_a": "32", "max_current_a": "32", "phases": "3", "earthing": "TN-C-S", "rcd_type": "type_a_6ma",
-        "network": "wifi", "access": "private"}))
+    from tests.commissioning import INSTALLATION, TESTS  # the answers the integration tests give
+
+    weigh("wizard: tests", installer.submit(f"{draft}/installation", INSTALLATION))
+    weigh("wizard: photos", installer.submit(f"{draft}/tests", TESTS))
     installer.submit(f"{draft}/photos", {"kind": "station", "add": "1"}, {"photo": ("photo.jpg", jpeg())})
     weigh("wizard: photos (one added)", installer.get(f"{draft}/photos"))
     weigh("wizard: review", installer.get(f"{draft}/review"))
