@@ -1,10 +1,11 @@
-"""The learner's journey on a phone, in Norwegian: catalog → lessons (text and video) → fail the quiz →
-pass it → download the certificate PDF → read it → decode its QR code → open the verification page.
+"""The learner's journey on a phone, in English, Dutch and Norwegian: catalog → lessons (text and video) →
+fail the quiz → pass it → download the certificate PDF → read it → decode its QR code → open the verification page.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 from urllib.parse import urlsplit
 
 import pypdfium2 as pdfium
@@ -18,10 +19,9 @@ from lms.models import Question
 from tests.browser.conftest import ARTIFACTS, translated
 from tests.factories import PASSWORD
 from tests.helpers import make_user
-from tests.learning import SLUG, import_test_course
+from tests.learning import COURSES, SLUG, import_test_course
 
 pytestmark = pytest.mark.browser
-LANGUAGE = "nb"
 
 
 def right_answers(app) -> dict[int, list[int]]:
@@ -43,17 +43,25 @@ def answer_quiz(page, answers: dict[int, list[int]], wrong: int) -> None:
             page.locator(f"#{name}-{index}").check()
 
 
-def test_learn_fail_pass_and_verify_the_certificate_on_a_phone(app, live_url, phone_context, tmp_path):
+def lesson_titles(language: str) -> dict[str, str]:
+    """The test course's lesson titles in `language`, by lesson id, as its manifest gives them."""
+    manifest = tomllib.loads((COURSES / "safety-basics" / "course.toml").read_text())
+    return {lesson["id"]: lesson["title"][language] for module in manifest["modules"] for lesson in module["lessons"]}
+
+
+@pytest.mark.parametrize("language", ["en", "nl", "nb"])
+def test_learn_fail_pass_and_verify_the_certificate_on_a_phone(app, live_url, phone_context, tmp_path, language):
     import_test_course(app)
-    email = make_user(app, with_profile=True, locale=LANGUAGE)
+    email = make_user(app, with_profile=True, locale=language)
     answers = right_answers(app)
-    context = phone_context(LANGUAGE, accept_downloads=True)
+    context = phone_context(language, accept_downloads=True)
     hosts = set()
     page = context.new_page()
     page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
-    shots = ARTIFACTS / "learning-nb"
+    shots = ARTIFACTS / f"learning-{language}"
     shots.mkdir(parents=True, exist_ok=True)
-    t = lambda text: translated(app, text, LANGUAGE)  # noqa: E731
+    t = lambda text: translated(app, text, language)  # noqa: E731
+    titles = lesson_titles(language)
 
     page.goto(live_url + "/login?next=/learn/")
     page.get_by_label(t("Email address")).fill(email)
@@ -62,18 +70,18 @@ def test_learn_fail_pass_and_verify_the_certificate_on_a_phone(app, live_url, ph
 
     # The catalog: the region's course, not started.
     expect(page).to_have_url(re.compile(r"/learn/$"))
-    expect(page.locator("html")).to_have_attribute("lang", LANGUAGE)
+    expect(page.locator("html")).to_have_attribute("lang", re.compile(rf"^{language}(-[A-Z]{{2}})?$"))
     card = page.locator(f"[data-course={SLUG}]")
     expect(card.locator("[data-status]")).to_have_text(t("Not started"))
     page.screenshot(path=shots / "1-catalog.png", full_page=True)
     card.get_by_role("link", name=t("Start")).click()
 
     # A text lesson; Continue saves in the background and swaps the lesson without reloading the page.
-    expect(page.locator("#lesson-title")).to_have_text("Sikker frakobling")
+    expect(page.locator("#lesson-title")).to_have_text(titles["safe-isolation"])
     page.evaluate("window.samePage = true")
     page.screenshot(path=shots / "2-lesson.png", full_page=True)
     page.locator("[data-msg=continue]").click()
-    expect(page.locator("#lesson-title")).to_have_text("Kontroll av spenningsløshet")
+    expect(page.locator("#lesson-title")).to_have_text(titles["proving-dead"])
     assert page.evaluate("window.samePage") is True
     assert page.url.endswith("/lessons/proving-dead")
 
@@ -86,16 +94,16 @@ def test_learn_fail_pass_and_verify_the_certificate_on_a_phone(app, live_url, ph
         t("You have watched enough of the video to continue."), timeout=45_000)
     page.screenshot(path=shots / "3-video.png", full_page=True)
     page.locator("[data-msg=continue]").click()
-    expect(page.locator("#lesson-title")).to_have_text("Test av jordfeilbryter")
+    expect(page.locator("#lesson-title")).to_have_text(titles["rcd-test"])
     assert page.evaluate("window.samePage") is True
 
     # Back and forward work with the swapped lessons.
     page.go_back()
-    expect(page.locator("#lesson-title")).to_have_text("Kontroll av spenningsløshet")
+    expect(page.locator("#lesson-title")).to_have_text(titles["proving-dead"])
     page.go_forward()
-    expect(page.locator("#lesson-title")).to_have_text("Test av jordfeilbryter")
+    expect(page.locator("#lesson-title")).to_have_text(titles["rcd-test"])
     page.locator("[data-msg=continue]").click()
-    expect(page.locator("#lesson-title")).to_have_text("Videre lesing")  # optional, the last lesson
+    expect(page.locator("#lesson-title")).to_have_text(titles["further-reading"])  # optional, the last lesson
     page.locator("[data-msg=continue]").click()
 
     # The quiz: fail it once.
@@ -142,7 +150,7 @@ def test_learn_fail_pass_and_verify_the_certificate_on_a_phone(app, live_url, ph
     page.goto(verify_url)
     expect(page.locator("[data-status]")).to_have_attribute("data-status", "valid")
     expect(page.locator("[data-holder]")).to_have_text("Kari Nordmann")
-    expect(page.locator("html")).to_have_attribute("lang", LANGUAGE)
+    expect(page.locator("html")).to_have_attribute("lang", re.compile(rf"^{language}(-[A-Z]{{2}})?$"))
     page.screenshot(path=shots / "8-verified.png", full_page=True)
     assert hosts == {urlsplit(live_url).netloc}
     context.close()
