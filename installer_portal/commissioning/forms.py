@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import format_decimal
+from babel.numbers import format_decimal as babel_decimal
+from flask_babel import format_decimal, get_locale
 from flask_wtf.file import FileField
 from wtforms import DecimalField, Field, HiddenField, IntegerField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -185,7 +186,8 @@ class _Reading(StringField):
     def _value(self) -> str:
         if self.raw_data:
             return self.raw_data[0]
-        return format_decimal(self.data) if self.data is not None else ""
+        # Without grouping: "1.800" (nl) would come back as 1.8 and "1 800" (nb) be refused on the next save.
+        return babel_decimal(self.data, locale=get_locale(), group_separator=False) if self.data is not None else ""
 
 
 _PASS_FAIL = [SelectChoice("pass", _l("Pass")), SelectChoice("fail", _l("Fail"))]
