@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from datetime import timedelta
 from pathlib import Path
 
@@ -94,3 +95,9 @@ def submit(client, attempt_url: str, data: dict):
 
 def question_names(html: str) -> list[str]:
     return list(dict.fromkeys(re.findall(r'name="(q\d+)"', html)))
+
+
+def lesson_titles(language: str) -> dict[str, str]:
+    """The test course's lesson titles in `language`, by lesson id, as its manifest gives them."""
+    manifest = tomllib.loads((COURSES / "safety-basics" / "course.toml").read_text())
+    return {lesson["id"]: lesson["title"][language] for module in manifest["modules"] for lesson in module["lessons"]}

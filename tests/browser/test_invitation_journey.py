@@ -1,6 +1,6 @@
-"""From a passed quiz to an installer account, and a support reissue, on a phone in Dutch.
+"""From a passed quiz to an installer account, and a support reissue, on a phone in English, Dutch and Norwegian.
 
-1. A learner passes the certification quiz in the browser; the invitation arrives over SMTP in Dutch;
+1. A learner passes the certification quiz in the browser; the invitation arrives over SMTP in their language;
    its link sets up the installer account.
 2. A second learner's invitation is reissued by a support staff member from the console on a phone;
    the old link then fails and the new one works.
@@ -29,12 +29,12 @@ from tests.learning import (
     answers,
     finish_lessons,
     import_test_course,
+    lesson_titles,
     start_attempt,
     submit,
 )
 
 pytestmark = pytest.mark.browser
-LANGUAGE = "nl"
 
 
 
@@ -45,18 +45,18 @@ def log_in_page(page, live_url, email, next_path=""):
     page.locator("main form button[type=submit]").click()
 
 
-def invitation_link(app, smtp_server, smtp, email) -> str:
+def invitation_link(app, smtp_server, smtp, email, language: str) -> str:
     deliver(app, smtp_server)
     messages = [m for m in smtp.to(email) if "/invitation/" in text_body(m)]
     assert messages, f"no invitation mail for {email}"
     message = messages[-1]
-    assert message["Content-Language"] == LANGUAGE
-    assert message["Subject"] == translated(app, "Set up your installer account", LANGUAGE)
+    assert message["Content-Language"] == language
+    assert message["Subject"] == translated(app, "Set up your installer account", language)
     return re.search(r"https?://\S+/invitation/\S+", text_body(message)).group(0)
 
 
-def set_up_installer_account(app, page, link, shots, name):
-    t = lambda text: translated(app, text, LANGUAGE)  # noqa: E731
+def set_up_installer_account(app, page, link, shots, name, language: str):
+    t = lambda text: translated(app, text, language)  # noqa: E731
     page.goto(link)
     expect(page).to_have_url(re.compile(r"/invitation/setup$"))  # the token left the address bar
     expect(page.locator("h1")).to_have_text(t("Set up your installer account"))
@@ -70,26 +70,29 @@ def set_up_installer_account(app, page, link, shots, name):
     page.screenshot(path=shots / f"{name}-installer-home.png", full_page=True)
 
 
-def test_certification_invitation_and_support_reissue_on_a_phone(app, smtp_server, smtp, live_url, phone_context):
+@pytest.mark.parametrize("language", ["en", "nl", "nb"])
+def test_certification_invitation_and_support_reissue_on_a_phone(app, smtp_server, smtp, live_url, phone_context,
+                                                                 language):
     import_test_course(app)
-    first = make_user(app, with_profile=True, locale=LANGUAGE, email="sam.visser@example.com",
+    first = make_user(app, with_profile=True, locale=language, email="sam.visser@example.com",
                       first_name="Sam", last_name="Visser")
-    second = make_user(app, with_profile=True, locale=LANGUAGE, email="lotte.jansen@example.com",
+    second = make_user(app, with_profile=True, locale=language, email="lotte.jansen@example.com",
                        first_name="Lotte", last_name="Jansen")
-    staff = make_user(app, support=True, locale=LANGUAGE, email="desk@example.com")
-    shots = ARTIFACTS / "invitation-nl"
+    staff = make_user(app, support=True, locale=language, email="desk@example.com")
+    shots = ARTIFACTS / f"invitation-{language}"
+    titles = lesson_titles(language)
     shots.mkdir(parents=True, exist_ok=True)
-    t = lambda text: translated(app, text, LANGUAGE)  # noqa: E731
+    t = lambda text: translated(app, text, language)  # noqa: E731
     hosts = set()
 
     # 1. The first learner finishes the lessons and passes the quiz in the browser.
-    context = phone_context(LANGUAGE)
+    context = phone_context(language)
     context.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
     page = context.new_page()
     log_in_page(page, live_url, first)
     page.goto(f"{live_url}/learn/{SLUG}/lessons/{TEXT_LESSONS[0]}")
     page.locator("[data-msg=continue]").click()
-    expect(page.locator("#lesson-title")).to_have_text("Spanningsloosheid vaststellen")
+    expect(page.locator("#lesson-title")).to_have_text(titles["proving-dead"])
     page.goto(f"{live_url}/learn/{SLUG}/lessons/{VIDEO_LESSON}")
     token = page.locator("video").get_attribute("data-csrf")
     with time_machine.travel(utcnow() + timedelta(seconds=VIDEO_SECONDS + 1), tick=True):
@@ -98,7 +101,7 @@ def test_certification_invitation_and_support_reissue_on_a_phone(app, smtp_serve
                                      headers={"X-CSRFToken": token, "Accept": "application/json"})
         assert response.json()["complete"] is True
     page.goto(f"{live_url}/learn/{SLUG}/lessons/{VIDEO_LESSON}")
-    for title in ("Aardlekschakelaar testen", "Verder lezen"):  # Continue swaps in the next lesson
+    for title in (titles["rcd-test"], titles["further-reading"]):  # Continue swaps in the next lesson
         page.locator("[data-msg=continue]").click()
         expect(page.locator("#lesson-title")).to_have_text(title)
     page.locator("[data-msg=continue]").click()  # the last lesson leads to the quiz
@@ -110,8 +113,9 @@ def test_certification_invitation_and_support_reissue_on_a_phone(app, smtp_serve
     page.locator("[data-msg=quiz_submit]").click()
     expect(page.locator("[data-result]")).to_have_attribute("data-result", "passed")
 
-    # The invitation arrives over SMTP, in Dutch, and its link sets up the installer account.
-    set_up_installer_account(app, page, invitation_link(app, smtp_server, smtp, first), shots, "first")
+    # The invitation arrives over SMTP, in their language, and its link sets up the installer account.
+    link = invitation_link(app, smtp_server, smtp, first, language)
+    set_up_installer_account(app, page, link, shots, "first", language)
     context.close()
 
     # 2. The second learner passed too (through the pages, without a browser); their first mail got lost.
@@ -119,10 +123,10 @@ def test_certification_invitation_and_support_reissue_on_a_phone(app, smtp_serve
     log_in(learner, second)
     finish_lessons(learner)
     submit(learner, start_attempt(learner), answers(app))
-    old_link = invitation_link(app, smtp_server, smtp, second)
+    old_link = invitation_link(app, smtp_server, smtp, second, language)
 
     # A support staff member finds them on a phone and reissues the invitation, giving a reason.
-    desk = phone_context(LANGUAGE)
+    desk = phone_context(language)
     desk.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
     page = desk.new_page()
     log_in_page(page, live_url, staff)
@@ -153,17 +157,17 @@ def test_certification_invitation_and_support_reissue_on_a_phone(app, smtp_serve
         expect(page.locator("h1")).to_be_visible()
     desk.close()
 
-    new_link = invitation_link(app, smtp_server, smtp, second)
+    new_link = invitation_link(app, smtp_server, smtp, second, language)
     assert new_link != old_link
 
     # The old link now fails; the new one works.
-    context = phone_context(LANGUAGE)
+    context = phone_context(language)
     context.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
     page = context.new_page()
     log_in_page(page, live_url, second)
     page.goto(old_link)
     expect(page.locator("[data-msg=invitation_problem]")).to_have_attribute("data-problem", "superseded")
     page.screenshot(path=shots / "old-link.png", full_page=True)
-    set_up_installer_account(app, page, new_link, shots, "second")
+    set_up_installer_account(app, page, new_link, shots, "second", language)
     context.close()
     assert hosts == {urlsplit(live_url).netloc}

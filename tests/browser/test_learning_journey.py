@@ -5,7 +5,6 @@ fail the quiz → pass it → download the certificate PDF → read it → decod
 from __future__ import annotations
 
 import re
-import tomllib
 from urllib.parse import urlsplit
 
 import pypdfium2 as pdfium
@@ -19,7 +18,7 @@ from lms.models import Question
 from tests.browser.conftest import ARTIFACTS, translated
 from tests.factories import PASSWORD
 from tests.helpers import make_user
-from tests.learning import COURSES, SLUG, import_test_course
+from tests.learning import SLUG, import_test_course, lesson_titles
 
 pytestmark = pytest.mark.browser
 
@@ -41,12 +40,6 @@ def answer_quiz(page, answers: dict[int, list[int]], wrong: int) -> None:
             chosen = [next(i for i in range(options) if i not in chosen)]
         for index in chosen:
             page.locator(f"#{name}-{index}").check()
-
-
-def lesson_titles(language: str) -> dict[str, str]:
-    """The test course's lesson titles in `language`, by lesson id, as its manifest gives them."""
-    manifest = tomllib.loads((COURSES / "safety-basics" / "course.toml").read_text())
-    return {lesson["id"]: lesson["title"][language] for module in manifest["modules"] for lesson in module["lessons"]}
 
 
 @pytest.mark.parametrize("language", ["en", "nl", "nb"])
