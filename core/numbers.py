@@ -37,7 +37,9 @@ def parse_decimal(text: str | None, *, places: int, minimum: Decimal | None = No
     if text is None or not _DECIMAL.fullmatch(text):
         return None
     text = text.replace(",", ".")
-    if len(text.partition(".")[2].rstrip("0")) > places:
+    # Decimals as written, trailing zeros included: "1.800" is 1800 to a Dutch reader (a point groups
+    # thousands in nl), so a reading with more decimals than it can have is refused, never read as 1.8.
+    if len(text.partition(".")[2]) > places:
         return None
     value = Decimal(text)
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):

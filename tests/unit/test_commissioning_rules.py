@@ -160,7 +160,8 @@ def test_a_missing_or_failing_measurement_is_named_with_its_reason(circuit, chan
 
 
 @pytest.mark.parametrize(("text", "places", "value"), [
-    ("0,22", 2, Decimal("0.22")), ("0.22", 2, Decimal("0.22")), ("299", 2, Decimal(299)), ("1.50", 1, Decimal("1.5")),
+    ("0,22", 2, Decimal("0.22")), ("0.22", 2, Decimal("0.22")), ("299", 2, Decimal(299)), ("1.5", 1, Decimal("1.5")),
+    ("1.800", 2, None), ("1,500", 2, None), ("1.50", 1, None),
     ("0.225", 2, None), ("1e3", 2, None), ("NaN", 2, None), (" 1", 2, None), ("1,2,3", 2, None), ("٣", 2, None),
     ("", 2, None), (None, 2, None), ("24.5", 0, None), ("24", 0, Decimal(24)),
 ])
