@@ -29,12 +29,15 @@
     const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
     while (walker.nextNode()) {
       const node = walker.currentNode;
-      for (const match of node.data.matchAll(/\S+/g)) {
-        const range = document.createRange();
-        range.setStart(node, match.index);
-        range.setEnd(node, match.index + match[0].length);
-        const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
-        if (lines.size > 1) broken.push(match[0]);
+      for (const word of node.data.matchAll(/\S+/g)) {
+        if (/@|\/\//.test(word[0])) continue;  // an email address or a URL wraps where it must
+        for (const part of word[0].matchAll(/[^-]+-?/g)) {  // a line may end after a hyphen
+          const range = document.createRange();
+          range.setStart(node, word.index + part.index);
+          range.setEnd(node, word.index + part.index + part[0].length);
+          const lines = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+          if (lines.size > 1) broken.push(part[0]);
+        }
       }
     }
     return broken;
@@ -57,8 +60,14 @@
         const box = el.getBoundingClientRect();
         if (box.right > right + 1) problems.push(`${name(el)} sticks out of the page by ${Math.round(box.right - right)} px`);
       }
+      // Codes and table values are never split; an ordinary word (up to 24 characters) is never split either:
+      // a column squeezed to a few letters' width shows as words broken everywhere. Longer words (an email
+      // address, a URL) may wrap.
       for (const el of main.querySelectorAll(".code, table th, table td")) {
         for (const word of brokenWords(el)) problems.push(`"${word}" is broken over two lines`);
+      }
+      for (const word of brokenWords(main)) {
+        if (word.length <= 24) problems.push(`"${word}" is broken over two lines`);
       }
       for (const table of main.querySelectorAll("table")) {
         const next = table.nextElementSibling;
