@@ -22,6 +22,7 @@ from core.database import db, utcnow
 from core.errors import Refusal
 from core.i18n import LANGUAGES
 
+from . import webm
 from .models import Course, CourseModule, Lesson, Media, Question, QuestionKind
 
 #: How stored lessons refer to media: media:<sha256>.<extension>, turned into a URL when a page is rendered,
@@ -30,6 +31,8 @@ MEDIA_SCHEME = "media:"
 MEDIA_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".webp": "image/webp", ".webm": "video/webm", ".mp4": "video/mp4"}
 VIDEO_SUFFIXES = {".webm", ".mp4"}
+#: How far a WebM's declared length may differ from the manifest's `duration_seconds` (encoders round the end).
+DURATION_TOLERANCE = 0.5
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 _COURSE_KEYS = {"languages", "regions", "certifies", "validity_months", "pass_mark", "position", "attempts",
                 "title", "description", "modules", "quiz"}
@@ -52,7 +55,8 @@ class LessonSpec:
     title: dict[str, str]
     body: dict[str, str]
     required: bool
-    video: str | None
+    #: language -> media reference; the same reference in every language when the lesson has one video.
+    videos: dict[str, str] | None
     duration: float | None
     version: str = ""
 
@@ -231,19 +235,13 @@ class _Reader:
 
     def _lesson(self, table: dict[str, Any], module_key: str, seen: set[str]) -> LessonSpec:
         key = self._key(table, f"a lesson of module '{module_key}'", seen)
-        video, duration = table.get("video"), table.get("duration_seconds")
-        video_url = None
-        if video is not None:
-            video_url = self._media_url(str(video), self.manifest)
-            if Path(str(video)).suffix.lower() not in VIDEO_SUFFIXES:
-                self.problem(self.manifest, f"lesson '{key}': the video must be a .webm or .mp4 file")
-            if not (isinstance(duration, int | float) and duration > 0):
-                self.problem(self.manifest, f"lesson '{key}': a video lesson needs 'duration_seconds'")
+        duration = table.get("duration_seconds")
+        videos = self._videos(table.get("video"), duration, key)
         required = table.get("required", True)
         if not isinstance(required, bool):
             self.problem(self.manifest, f"lesson '{key}': 'required' must be true or false")
-        has_duration = video is not None and isinstance(duration, int | float)
-        spec = LessonSpec(key=key, module_key=module_key, body={}, required=bool(required), video=video_url,
+        has_duration = videos is not None and isinstance(duration, int | float)
+        spec = LessonSpec(key=key, module_key=module_key, body={}, required=bool(required), videos=videos,
                           title=self._texts(table.get("title"), f"lesson '{key}' title"),
                           duration=float(duration) if has_duration and duration is not None else None)
         for language in self.languages:
@@ -257,10 +255,48 @@ class _Reader:
                 self.problem(path, "the lesson text is empty")
             self.hasher.update(source.encode())
             spec.body[language] = self._markdown(source, path)
-        fingerprint = repr((sorted(spec.body.items()), sorted(spec.title.items()), spec.video, spec.duration,
-                            spec.required))
+        # A lesson with one video for every language keeps the version it had before videos could differ by language.
+        video = (next(iter(videos.values())) if isinstance(table.get("video"), str) else sorted(videos.items())
+                 ) if videos else None
+        fingerprint = repr((sorted(spec.body.items()), sorted(spec.title.items()), video, spec.duration, spec.required))
         spec.version = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
         return spec
+
+    def _videos(self, video: Any, duration: Any, key: str) -> dict[str, str] | None:
+        """A video lesson's stored video per language: `video = "media/…"` is the same file in every language,
+        `video.<language> = "media/…"` one file per language. Each WebM must last `duration_seconds`."""
+        if video is None:
+            return None
+        where = f"lesson '{key}'"
+        if not (isinstance(duration, int | float) and not isinstance(duration, bool) and duration > 0):
+            self.problem(self.manifest, f"{where}: a video lesson needs 'duration_seconds'")
+            duration = None
+        if isinstance(video, str):
+            files = dict.fromkeys(self.languages, video)
+        elif isinstance(video, dict) and all(isinstance(value, str) for value in video.values()):
+            for language in sorted(set(video) - set(self.languages)):
+                self.problem(self.manifest, f"{where}: 'video.{language}' is not one of the course's languages")
+            for language in self.languages:
+                if language not in video:
+                    self.problem(self.manifest, f"{where}: missing the '{language}' video "
+                                                f"(video.{language} = \"media/<file>.webm\")")
+            files = {language: video[language] for language in self.languages if language in video}
+        else:
+            self.problem(self.manifest, f"{where}: 'video' must be a file in media/, or one per language "
+                                        f"(video.en = \"media/<file>.webm\")")
+            return None
+        urls: dict[str, str] = {}
+        for reference in dict.fromkeys(files.values()):
+            url = self._media_url(reference, self.manifest)
+            if Path(reference).suffix.lower() not in VIDEO_SUFFIXES:
+                self.problem(self.manifest, f"{where}: the video '{reference}' must be a .webm or .mp4 file")
+            elif url is not None:
+                urls[reference] = url
+                length = webm.duration_seconds(self.media[url.removeprefix(MEDIA_SCHEME).partition(".")[0]][1])
+                if duration and length is not None and abs(length - duration) > DURATION_TOLERANCE:
+                    self.problem(self.manifest, f"{where}: '{reference}' lasts {length:.1f} s, but 'duration_seconds' "
+                                                f"is {duration}: every video of a lesson must last that long")
+        return {language: urls[reference] for language, reference in files.items() if reference in urls}
 
     def _quiz(self, quiz: Any, lesson_keys: set[str], settings: dict[str, Any]) -> list[QuestionSpec]:
         questions = (quiz or {}).get("questions") if isinstance(quiz, dict) else None
@@ -399,7 +435,7 @@ def _store(spec: CourseSpec) -> ImportResult:
                                          .where(CourseModule.course_id == course.id)).all())
     _sync(Lesson, course.id, [
         (lesson.key, {"module_id": module_ids[lesson.module_key], "position": position, "title": lesson.title,
-                      "body": lesson.body, "video_url": lesson.video, "duration_seconds": lesson.duration,
+                      "body": lesson.body, "videos": lesson.videos, "duration_seconds": lesson.duration,
                       "required": lesson.required, "version": lesson.version})
         for position, lesson in enumerate(spec.lessons)], now)
     _sync(Question, course.id, [

@@ -84,8 +84,10 @@ class Lesson(Model):
     title: Mapped[Translated] = mapped_column(JSON)
     #: HTML rendered from the Markdown at import, per language.
     body: Mapped[Translated] = deferred(mapped_column(JSON, nullable=False))
-    #: The stored video of a video lesson, as a media reference (media:<sha256>.<extension>).
-    video_url: Mapped[str | None] = mapped_column(String(200))
+    #: A video lesson's stored video per language, as media references (media:<sha256>.<extension>), like the body;
+    #: a lesson with one video for all languages has the same reference under each. NULL for a text lesson.
+    videos: Mapped[Translated | None] = mapped_column(JSON(none_as_null=True))
+    #: The length of the video, the same in every language (the import checks each WebM's).
     duration_seconds: Mapped[float | None]
     required: Mapped[bool] = mapped_column(default=True)
     #: A short hash of the content; a new version must be completed again.
@@ -97,7 +99,7 @@ class Lesson(Model):
 
     @property
     def is_video(self) -> bool:
-        return self.video_url is not None
+        return self.videos is not None
 
 
 class QuestionKind(StrEnum):

@@ -69,14 +69,15 @@ class LessonInfo:
     key: str
     module: ModuleInfo
     title: dict[str, str]
-    video_url: str | None
+    #: language -> media reference of a video lesson (see `Lesson.videos`).
+    videos: dict[str, str] | None
     duration_seconds: float | None
     required: bool
     version: str
 
     @property
     def is_video(self) -> bool:
-        return self.video_url is not None
+        return self.videos is not None
 
 
 #: Course outlines and lesson texts by (course id, content hash, import time). Lessons change only
@@ -98,14 +99,14 @@ def course_outline(course: Course) -> tuple[LessonInfo, ...]:
     outline = _OUTLINES.get(key)
     if outline is None:
         rows = db.session.execute(
-            select(Lesson.id, Lesson.key, Lesson.title, Lesson.video_url, Lesson.duration_seconds, Lesson.required,
+            select(Lesson.id, Lesson.key, Lesson.title, Lesson.videos, Lesson.duration_seconds, Lesson.required,
                    Lesson.version, CourseModule.id, CourseModule.key, CourseModule.title)
             .join(CourseModule, Lesson.module_id == CourseModule.id)
             .where(Lesson.course_id == course.id, Lesson.retired_at.is_(None))
             .order_by(Lesson.position)).all()
         modules: dict[int, ModuleInfo] = {}
         outline = tuple(
-            LessonInfo(id=row[0], key=row[1], title=row[2], video_url=row[3], duration_seconds=row[4], required=row[5],
+            LessonInfo(id=row[0], key=row[1], title=row[2], videos=row[3], duration_seconds=row[4], required=row[5],
                        version=row[6], module=modules.setdefault(row[7], ModuleInfo(row[7], row[8], row[9])))
             for row in rows)
         if len(_OUTLINES) >= _KEPT:

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from core.database import db
+from installer_portal.commissioning.rules import zs_limit
+from lms import webm
 from lms.importer import read_course
 from lms.models import Course, Lesson, LessonProgress, Question
 from tests.helpers import log_in, make_user
-from tests.learning import COURSES, SLUG, complete_text, finish_lessons, lesson_url
+from tests.learning import COURSES, SLUG, VIDEO_LESSON, complete_text, finish_lessons, lesson_url
 
 ROOT = Path(__file__).parents[2]
+PLAIN_VIDEO = 'video = "media/proving-dead.webm"'
+PER_LANGUAGE_VIDEOS = ('video.en = "media/proving-dead.webm"\n  video.nl = "media/proving-dead.webm"\n'
+                       '  video.nb = "media/proving-dead.webm"')
+#: An EBML Void element: appended to a WebM file it makes another file that plays the same.
+VOID = b"\xec\x81\x00"
+LANGUAGES = ("en", "nl", "nb")
 
 
 @pytest.fixture
@@ -74,6 +84,15 @@ def test_importing_twice_changes_nothing(app, courses):
      r"quiz question 'tester-check': a 'multiple' question needs at least one wrong option"),
     (lambda c: _edit(manifest(c), "certifies = true", "certifies = true\nvalidty_months = 3"),
      r"unknown setting 'validty_months'"),
+    (lambda c: _edit(manifest(c), PLAIN_VIDEO, 'video.en = "media/proving-dead.webm"\n'
+                                               '  video.nl = "media/proving-dead.webm"'),
+     r"course\.toml: lesson 'proving-dead': missing the 'nb' video \(video\.nb = "),
+    (lambda c: _edit(manifest(c), PLAIN_VIDEO, PER_LANGUAGE_VIDEOS + '\n  video.de = "media/proving-dead.webm"'),
+     r"lesson 'proving-dead': 'video\.de' is not one of the course's languages"),
+    (lambda c: _edit(manifest(c), PLAIN_VIDEO, "video = 3"),
+     r"lesson 'proving-dead': 'video' must be a file in media/, or one per language"),
+    (lambda c: _edit(manifest(c), "duration_seconds = 40.0", "duration_seconds = 30.0"),
+     r"lesson 'proving-dead': 'media/proving-dead\.webm' lasts 40\.0 s, but 'duration_seconds' is 30\.0"),
 ])
 def test_a_broken_course_names_the_file_and_problem_and_imports_nothing(app, courses, change, message):
     change(courses)
@@ -82,6 +101,30 @@ def test_a_broken_course_names_the_file_and_problem_and_imports_nothing(app, cou
     assert re.search(message, result.output), result.output
     assert "nothing was imported" in result.output
     assert counts(app) == (0, 0, 0)
+
+
+def test_a_lesson_can_have_one_video_per_language(app, client, courses):
+    nb_video = courses / SLUG / "media" / "proving-dead.nb.webm"
+    nb_video.write_bytes((courses / SLUG / "media" / "proving-dead.webm").read_bytes() + VOID)
+    _edit(manifest(courses), PLAIN_VIDEO, PER_LANGUAGE_VIDEOS.replace("proving-dead.webm\"\n  video.nb = \"media/"
+                                                                      "proving-dead.webm", "proving-dead.webm\"\n"
+                                                                      "  video.nb = \"media/proving-dead.nb.webm"))
+    videos = next(lesson.videos for lesson in read_course(courses / SLUG).lessons if lesson.key == VIDEO_LESSON)
+    assert videos is not None
+    assert videos["en"] == videos["nl"] != videos["nb"]
+    assert videos["nb"] == f"media:{hashlib.sha256(nb_video.read_bytes()).hexdigest()}.webm"
+
+
+def test_one_video_for_all_languages_is_stored_under_each_and_keeps_its_version(courses):
+    lessons = {lesson.key: lesson for lesson in read_course(courses / SLUG).lessons}
+    video = f"media:{hashlib.sha256((courses / SLUG / 'media' / 'proving-dead.webm').read_bytes()).hexdigest()}.webm"
+    assert lessons[VIDEO_LESSON].videos == {"en": video, "nl": video, "nb": video}
+    assert lessons["safe-isolation"].videos is None
+    # The version is computed from the one reference, as before lessons could have a video per language, so
+    # progress on the video lessons already imported is kept.
+    lesson = lessons[VIDEO_LESSON]
+    fingerprint = repr((sorted(lesson.body.items()), sorted(lesson.title.items()), video, 40.0, True))
+    assert lesson.version == hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
 
 
 def test_one_broken_course_stops_the_whole_import(app, courses):
@@ -182,6 +225,43 @@ def test_the_eu_course_shows_each_language_its_own_figures():
     assert ">IT</text>" in figure
     assert "Jordfeil-" in figure
     assert "EVSE" not in figure
+
+
+def test_the_eu_commissioning_video_exists_in_each_language_and_lasts_its_duration():
+    """The generated videos (media-src/commissioning_tests_video.py): real WebM files, one per language, each as
+    long as the manifest says, and small enough for a phone on a site's mobile data."""
+    course = ROOT / "courses" / "ac-installation-eu"
+    lesson = next(lesson for module in tomllib.loads((course / "course.toml").read_text())["modules"]
+                  for lesson in module["lessons"] if lesson["id"] == "commissioning-tests")
+    assert lesson["video"] == {language: f"media/commissioning-tests.{language}.webm" for language in LANGUAGES}
+    files = {language: (course / reference).read_bytes() for language, reference in lesson["video"].items()}
+    assert len(set(files.values())) == 3
+    for language, data in files.items():
+        assert data[:4] == b"\x1a\x45\xdf\xa3", language          # the EBML header
+        assert b"webm" in data[:40], language
+        assert webm.duration_seconds(data) == pytest.approx(lesson["duration_seconds"], abs=0.05), language
+        assert len(data) < 250_000, language
+
+
+def test_the_eu_course_gives_the_zs_limit_the_commissioning_check_uses():
+    """Course, video and app agree: a B32's Zs limit is 1.37 Ω (0.95 × 230 V / 160 A), never the 1.44 Ω
+    without the voltage factor, written with each language's decimal separator."""
+    course = ROOT / "courses" / "ac-installation-eu"
+    limit = str(zs_limit("B", 32))
+    assert limit == "1.37"
+    paths = [course / "course.toml", *course.glob("lessons/*.md"), *course.glob("media-src/*.toml")]
+    texts = {path.name: " ".join(path.read_text().split()) for path in paths}
+    assert [name for name, text in texts.items() if "1.44" in text or "1,44" in text] == []
+    assert f"B32: **{limit} Ω**" in texts["commissioning-tests.en.md"]
+    for language in ("nl", "nb"):
+        assert f"B32: **{limit.replace('.', ',')} Ω**" in texts[f"commissioning-tests.{language}.md"]
+    slides = tomllib.loads((course / "media-src" / "commissioning-tests.slides.toml").read_text())["slides"]
+    zs_lines = {language: " ".join(line for slide in slides for line in slide["lines"][language])
+                for language in LANGUAGES}
+    assert f"B32: Zs ≤ {limit} Ω" in zs_lines["en"]
+    assert f"B32: Zs ≤ {limit.replace('.', ',')} Ω" in zs_lines["nl"]
+    assert f"B32: {limit.replace('.', ',')} Ω" in zs_lines["nb"]
+    assert "230 V IT: L\N{EN DASH}L 230 V" in zs_lines["nb"]
 
 
 def test_the_real_courses_import_together(app):

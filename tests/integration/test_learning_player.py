@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 import shutil
 from datetime import timedelta
 
@@ -244,8 +246,6 @@ def test_finishing_all_required_lessons_leads_to_the_quiz(app, client, learner):
 
 def test_media_are_served_with_range_requests_and_long_caching(client, learner):
     html = client.get(lesson_url("safe-isolation")).get_data(as_text=True)
-    import re
-
     image = re.search(r'src="(/learn/media/[0-9a-f]{64}\.svg)"', html).group(1)
     response = client.get(image)
     assert response.status_code == 200
@@ -261,6 +261,32 @@ def test_media_are_served_with_range_requests_and_long_caching(client, learner):
     assert "default-src 'none'" not in partial.headers["Content-Security-Policy"]
     assert len(partial.data) == 100
     assert client.get("/learn/media/" + "0" * 64 + ".webm").status_code == 404
+
+
+def test_each_learner_gets_the_lesson_video_in_their_language(app, client, other_client, tmp_path):
+    """A lesson with `video.<language>`: the Norwegian learner is served the nb file, the English one the en file,
+    and watching either completes the lesson."""
+    courses = tmp_path / "courses"
+    shutil.copytree(COURSES, courses)
+    media = courses / SLUG / "media"
+    english = (media / "proving-dead.webm").read_bytes()
+    norwegian = english + b"\xec\x81\x00"  # an EBML Void element: another file that plays the same
+    (media / "proving-dead.nb.webm").write_bytes(norwegian)
+    manifest = courses / SLUG / "course.toml"
+    manifest.write_text(manifest.read_text().replace(
+        'video = "media/proving-dead.webm"', 'video.en = "media/proving-dead.webm"\n'
+        '  video.nl = "media/proving-dead.webm"\n  video.nb = "media/proving-dead.nb.webm"'))
+    with app.app_context():
+        import_courses(courses)
+        db.session.commit()
+    for person, locale, data in ((client, "nb", norwegian), (other_client, "en", english)):
+        log_in(person, make_user(app, with_profile=True, locale=locale))
+        complete_text(person, "safe-isolation")
+        html = person.get(lesson_url(VIDEO_LESSON)).get_data(as_text=True)
+        source = re.search(r'<video [^>]*src="(/learn/media/[0-9a-f]{64}\.webm)"', html).group(1)
+        assert source == f"/learn/media/{hashlib.sha256(data).hexdigest()}.webm", locale
+        assert person.get(source).data == data
+        assert watch_video(person).json["complete"] is True
 
 
 def test_video_progress_survives_a_reload(client, learner):

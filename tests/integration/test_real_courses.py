@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -44,7 +45,9 @@ def test_a_real_course_plays_to_the_end_and_certifies(app, client, slug, languag
         assert f'<html lang="{page_lang}">' in html  # the page's formats; the lesson names its language
         assert f'<article class="lesson" lang="{language}"' in html
         assert str(escape(lesson_title)) in html
-        if duration:
+        if duration:  # a video lesson: the video in the learner's language, with its words and decimal separator
+            video = (COURSES / slug / "media" / f"{key}.{language}.webm").read_bytes()
+            assert f'src="/learn/media/{hashlib.sha256(video).hexdigest()}.webm"' in html, key
             with time_machine.travel(utcnow() + timedelta(seconds=duration), tick=False):
                 assert report(client, key, [[0, duration]], slug=slug).json["complete"] is True
         assert complete_text(client, key, slug=slug).status_code == 302
