@@ -115,8 +115,7 @@ class InstallationForm(Form):
     earthing = RadioField(_l("Earthing system"), validators=[InputRequired(_l("Choose the earthing system."))])
     supply_v = RadioField(_l("Supply voltage"), choices=[SelectChoice(str(volts), label)
                                                          for volts, label in SUPPLIES.items()],
-                          validators=[InputRequired(_l("Choose the supply voltage."))],
-                          description=_l("Most Norwegian homes have 230 V between phases (IT or TT)."))
+                          validators=[InputRequired(_l("Choose the supply voltage."))])
     rcd_type = RadioField(_l("Residual-current protection"),
                           validators=[InputRequired(_l("Choose the residual-current protection."))])
     network = RadioField(_l("Network"), choices=_choices(NETWORKS),
@@ -125,7 +124,7 @@ class InstallationForm(Form):
     access = RadioField(_l("Access"), choices=_choices(ACCESS),
                         validators=[InputRequired(_l("Choose the access."))])
 
-    def __init__(self, region: Region, *args, **kwargs):
+    def __init__(self, region: Region, *args, site_country: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.rcd_type.choices = _choices(RCD_TYPES[region])
         if region == Region.NORTH_AMERICA:
@@ -137,6 +136,8 @@ class InstallationForm(Form):
         else:
             self.earthing.choices = [SelectChoice(system.value, system.label) for system in Earthing]
             self.max_current_a.description = _l("At most the breaker rating.")
+            if site_country == "NO":  # a hint for Norway's grid; it would only puzzle an installer elsewhere
+                self.supply_v.description = _l("Most Norwegian homes have 230 V between phases (IT or TT).")
 
 
 class PhotoForm(Form):

@@ -88,6 +88,7 @@ class Commissioning(Model):
     insulation_mohm: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
     loop_impedance_ohm: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     electrode_ohm: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    double_fault_ohm: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     #: At 1 × IΔn (30 mA).
     rcd_trip_ms: Mapped[int | None]
     rcd_trip_ma: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))

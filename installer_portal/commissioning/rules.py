@@ -127,6 +127,7 @@ class Measurement(LabelledEnum):
     INSULATION = "insulation_mohm", _l("Insulation resistance at 500 V DC")
     LOOP_IMPEDANCE = "loop_impedance_ohm", _l("Earth fault loop impedance (Zs)")
     ELECTRODE = "electrode_ohm", _l("Earth electrode resistance (RA)")
+    DOUBLE_FAULT = "double_fault_ohm", _l("Fault loop impedance for a second earth fault (IT)")
     RCD_TRIP_TIME = "rcd_trip_ms", _l("RCD trip time at 30 mA")
     RCD_TRIP_CURRENT = "rcd_trip_ma", _l("RCD trip current")
     DC_6MA = "dc_6ma_ok", _l("6 mA DC protection")
@@ -149,6 +150,7 @@ READINGS = {
     Measurement.INSULATION: Reading("MΩ", 2, Decimal(10000)),
     Measurement.LOOP_IMPEDANCE: Reading("Ω", 2, Decimal(200)),
     Measurement.ELECTRODE: Reading("Ω", 2, Decimal(20000)),
+    Measurement.DOUBLE_FAULT: Reading("Ω", 2, Decimal(200)),
     Measurement.RCD_TRIP_TIME: Reading("ms", 0, Decimal(5000)),
     Measurement.RCD_TRIP_CURRENT: Reading("mA", 1, Decimal(500)),
 }
@@ -192,6 +194,21 @@ class Circuit:
         return f"{self.breaker_curve or ''}{self.breaker_a}"
 
 
+def double_fault_limit(curve: str, breaker_a: int) -> Decimal:
+    """The highest loop impedance at which a second earth fault on a 230 V IT supply (no neutral) still trips the
+    breaker instantly: Zs ≤ Cmin × U / (2 × Ia), U being the 230 V between phases and the fault current flowing
+    through both faults (IEC 60364-4-41, 411.6.4 b); B32: 0.68 Ω.
+    """
+    limit = CMIN * U0 / (2 * BREAKER_CURVES[curve] * breaker_a)
+    return limit.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _double_fault_limit(circuit: Circuit) -> Decimal:
+    if circuit.breaker_curve is None:
+        raise ValueError("an IT circuit without its breaker curve")
+    return double_fault_limit(circuit.breaker_curve, circuit.breaker_a)
+
+
 def _zs_limit(circuit: Circuit) -> Decimal:
     """The Zs limit of a TN circuit; the installation step records the curve of every European breaker."""
     if circuit.breaker_curve is None:
@@ -210,7 +227,8 @@ def required_measurements(circuit: Circuit) -> list[Measurement]:
         if circuit.rcd_type.endswith("_6ma"):
             needed.add(Measurement.DC_6MA)
         if circuit.earthing == Earthing.IT:
-            needed.add(Measurement.INSULATION_MONITOR)
+            # The first fault is only indicated; the breaker must clear the second (through both faults).
+            needed |= {Measurement.INSULATION_MONITOR, Measurement.DOUBLE_FAULT}
     if circuit.phases == 3:
         needed.add(Measurement.PHASE_ROTATION)
     return [measurement for measurement in Measurement if measurement in needed]
@@ -230,6 +248,9 @@ def requirement(measurement: Measurement, circuit: Circuit) -> str:
         case Measurement.LOOP_IMPEDANCE:
             return str(_l("At most %(limit)s Ω for a %(breaker)s circuit breaker", limit=_number(_zs_limit(circuit)),
                           breaker=circuit.breaker))
+        case Measurement.DOUBLE_FAULT:
+            return str(_l("At most %(limit)s Ω for a %(breaker)s circuit breaker",
+                          limit=_number(_double_fault_limit(circuit)), breaker=circuit.breaker))
         case Measurement.ELECTRODE:
             return str(_l("RA × %(rcd)s mA at most %(volts)s V", rcd=RCD_RATED_MA, volts=TOUCH_VOLTAGE_LIMIT))
         case Measurement.RCD_TRIP_TIME:
@@ -261,6 +282,10 @@ def failure(measurement: Measurement, value: Decimal | int | bool, circuit: Circ
             return str(_l("Zs %(value)s Ω is above %(limit)s Ω, the most for a %(breaker)s circuit breaker: it "
                           "would not disconnect a fault in time.", value=shown, limit=_number(_zs_limit(circuit)),
                           breaker=circuit.breaker))
+        case Measurement.DOUBLE_FAULT if value > _double_fault_limit(circuit):
+            return str(_l("The loop impedance for a second earth fault, %(value)s Ω, is above %(limit)s Ω, the most "
+                          "for a %(breaker)s circuit breaker: a second fault would not be disconnected in time.",
+                          value=shown, limit=_number(_double_fault_limit(circuit)), breaker=circuit.breaker))
         case Measurement.ELECTRODE if value * RCD_RATED_MA > TOUCH_VOLTAGE_LIMIT * 1000:
             volts = (Decimal(value) * RCD_RATED_MA / 1000).quantize(Decimal("0.1"), rounding=ROUND_UP)
             return str(_l("RA %(value)s Ω is too high: RA × %(rcd)s mA is %(volts)s V, more than %(limit)s V.",

@@ -319,7 +319,8 @@ def test_someone_elses_draft_is_not_found(app, client, installer):
 
 NORWAY_IT = {**INSTALLATION, "earthing": "IT", "supply_v": "230", "breaker_curve": "C"}
 #: Typed as a Norwegian installer types them: decimal commas.
-NORWAY_TESTS = {"continuity_ohm": "0,31", "insulation_mohm": "299", "electrode_ohm": "45,5", "rcd_trip_ms": "22",
+NORWAY_TESTS = {"continuity_ohm": "0,31", "insulation_mohm": "299", "electrode_ohm": "45,5", "double_fault_ohm": "0,3",
+                "rcd_trip_ms": "22",
                 "rcd_trip_ma": "21,5", "dc_6ma_ok": "pass", "phase_rotation_ok": "pass",
                 "insulation_monitor_ok": "pass", "instrument": "Metrel MI 3152, 21430098"}
 
@@ -329,12 +330,15 @@ def test_a_norwegian_installer_records_an_it_system_and_its_measurements_on_the_
     make_installer(app, client, locale="nb")
     base = draft_url(start(client))
     client.submit(f"{base}/location", LOCATION)
-    assert "IT (230 V, uten nøytralleder)" in client.get(f"{base}/installation").get_data(as_text=True)
+    installation = client.get(f"{base}/installation").get_data(as_text=True)
+    assert "IT (230 V, uten nøytralleder)" in installation
+    assert "De fleste norske boliger har 230 V mellom faser" in installation  # a site in Norway
     assert client.submit(f"{base}/installation", NORWAY_IT).status_code == 302
     page = client.get(f"{base}/tests").get_data(as_text=True)
     assert 'name="electrode_ohm"' in page            # RA, not Zs, on IT
     assert 'name="loop_impedance_ohm"' not in page
     assert 'name="insulation_monitor_ok"' in page
+    assert 'name="double_fault_ohm"' in page           # the breaker clears the second fault
     assert client.submit(f"{base}/tests", NORWAY_TESTS).status_code == 302
     (row,) = commissionings(app)
     assert row.earthing == "IT"
@@ -343,6 +347,7 @@ def test_a_norwegian_installer_records_an_it_system_and_its_measurements_on_the_
     assert row.rcd_trip_ma == Decimal("21.5")
     assert row.rcd_trip_ms == 22
     assert row.insulation_monitor_ok is True
+    assert row.double_fault_ohm == Decimal("0.3")
     assert row.loop_impedance_ohm is None
     client.submit(f"{base}/photos", {"kind": "station", "add": "1", "photo": upload(phone_photo(None))},
                   content_type="multipart/form-data")
@@ -456,3 +461,13 @@ def test_a_north_american_installer_records_the_grounding_and_ground_fault_tests
         as_text=True)
     client.submit(f"{base}/tests", {**tests, "ground_fault_ok": "pass"})
     assert client.submit(f"{base}/review", {}).headers["Location"].endswith("/done")
+
+
+def test_the_norwegian_supply_hint_is_shown_for_sites_in_norway_only(app, client):
+    register_stations(app)
+    make_installer(app, client)
+    base = draft_url(start(client))
+    client.submit(f"{base}/location", {**LOCATION, "country": "NL", "postal_code": "1011 AB", "city": "Amsterdam"})
+    assert "Most Norwegian homes" not in client.get(f"{base}/installation").get_data(as_text=True)
+    client.submit(f"{base}/location", LOCATION)
+    assert "Most Norwegian homes" in client.get(f"{base}/installation").get_data(as_text=True)

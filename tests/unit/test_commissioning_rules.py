@@ -13,6 +13,7 @@ from installer_portal.commissioning.rules import (
     Measurement,
     charging_power_kw,
     current_problem,
+    double_fault_limit,
     max_current_allowed,
     measurement_problems,
     position_problem,
@@ -119,6 +120,12 @@ def test_zs_limits_match_the_published_table(curve, amps, limit):
     assert zs_limit(curve, amps) == Decimal(limit)
 
 
+@pytest.mark.parametrize(("curve", "amps", "limit"), [("B", 32, "0.68"), ("C", 32, "0.34"), ("B", 16, "1.37")])
+def test_a_second_fault_on_it_must_clear_at_half_the_tn_limit(curve, amps, limit):
+    # 0.95 × 230 V / (2 × Ia): the fault current flows through both faults, between two phases.
+    assert double_fault_limit(curve, amps) == Decimal(limit)
+
+
 TN3 = Circuit(Region.EUROPE, 3, "type_a_6ma", 32, Earthing.TN_C_S, "B")
 IT1 = Circuit(Region.EUROPE, 1, "type_b", 32, Earthing.IT, "C")
 M = Measurement
@@ -127,15 +134,16 @@ M = Measurement
 def test_the_region_and_earthing_system_decide_what_is_measured():
     assert required_measurements(TN3) == [M.CONTINUITY, M.INSULATION, M.LOOP_IMPEDANCE, M.RCD_TRIP_TIME,
                                           M.RCD_TRIP_CURRENT, M.DC_6MA, M.PHASE_ROTATION]
-    # IT: the electrode, not the loop; the insulation monitoring; a type B RCD needs no 6 mA DC check.
-    assert required_measurements(IT1) == [M.CONTINUITY, M.INSULATION, M.ELECTRODE, M.RCD_TRIP_TIME,
+    # IT: the electrode, not the loop; the loop of a second fault; the insulation monitoring; a type B RCD
+    # needs no 6 mA DC check.
+    assert required_measurements(IT1) == [M.CONTINUITY, M.INSULATION, M.ELECTRODE, M.DOUBLE_FAULT, M.RCD_TRIP_TIME,
                                           M.RCD_TRIP_CURRENT, M.INSULATION_MONITOR]
     assert required_measurements(Circuit(Region.NORTH_AMERICA, 1, "ccid20", 40)) == [M.CONTINUITY, M.GROUND_FAULT]
 
 
 PASSING = {M.CONTINUITY: Decimal("0.22"), M.INSULATION: Decimal(299), M.LOOP_IMPEDANCE: Decimal("1.37"),
            M.ELECTRODE: Decimal("1666.66"), M.RCD_TRIP_TIME: 300, M.RCD_TRIP_CURRENT: Decimal("15.1"),
-           M.DC_6MA: True, M.PHASE_ROTATION: True, M.INSULATION_MONITOR: True}
+           M.DOUBLE_FAULT: Decimal("0.34"), M.DC_6MA: True, M.PHASE_ROTATION: True, M.INSULATION_MONITOR: True}
 
 
 def test_readings_at_their_limits_pass():
@@ -153,6 +161,7 @@ def test_readings_at_their_limits_pass():
     (TN3, {M.PHASE_ROTATION: None}, "Not recorded: Phase rotation."),
     (IT1, {M.ELECTRODE: Decimal("1666.67")}, "RA × 30 mA is 50.1 V, more than 50 V"),
     (IT1, {M.INSULATION_MONITOR: False}, "Insulation monitoring: failed"),
+    (IT1, {M.DOUBLE_FAULT: Decimal("0.35")}, "second earth fault, 0.35 Ω, is above 0.34 Ω, the most for a C32"),
 ])
 def test_a_missing_or_failing_measurement_is_named_with_its_reason(circuit, change, reason):
     (problem,) = measurement_problems(circuit, {**PASSING, **change})

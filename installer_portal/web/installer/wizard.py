@@ -126,7 +126,7 @@ def _location(draft: Commissioning) -> ResponseReturnValue:
 
 
 def _installation(draft: Commissioning) -> ResponseReturnValue:
-    form = InstallationForm(draft.installer.region, obj=draft)
+    form = InstallationForm(draft.installer.region, obj=draft, site_country=draft.country)
     if request.method == "GET":
         form.phases.data = str(draft.phases) if draft.phases else None
         if "supply_v" in form:
