@@ -42,11 +42,15 @@ class Commissioning(Model):
         # One draft per installer and station: opening the station twice resumes the same one.
         Index("uq_commissionings_draft", "station_id", "installer_id", unique=True,
               sqlite_where=text("status = 'draft'"), postgresql_where=text("status = 'draft'")),
+        # "My stations" a page at a time (commissioning.services.commissionings_of), each page a range scan:
+        # the drafts, then the others, newest first.
+        Index("ix_commissionings_installer_status", "installer_id", "status", "updated_at", "id"),
+        Index("ix_commissionings_installer_updated", "installer_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
-    installer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    installer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     status: Mapped[CommissioningStatus] = mapped_column(enum_type(CommissioningStatus, name="status", length=20),
                                                         default=CommissioningStatus.DRAFT)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -154,6 +158,8 @@ class CommissioningPhoto(Model):
     kind: Mapped[PhotoKind] = mapped_column(enum_type(PhotoKind, name="kind", length=20))
     #: Deferred: lists of photos (the wizard, "My stations") need their kind and size, not their bytes.
     jpeg: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    #: A THUMBNAIL_SIDE JPEG for the lists, made when the photo is stored (on first showing for older photos).
+    thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     width: Mapped[int]
     height: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select, tuple_, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from core.database import changed_rows, db, get_or_create, utcnow
 from core.enums import LabelledEnum
 from core.errors import Refusal
 from core.i18n import _l
 from core.mail.services import queue_mail
-from core.photos import PHOTO_SIDE, open_photo, photo_slot, shrink
+from core.photos import PHOTO_SIDE, THUMBNAIL_SIDE, open_photo, photo_slot, shrink
 from lms import api as lms
 
 from ..accounts.models import Role, User
@@ -287,13 +287,23 @@ def add_photo(draft: Commissioning, kind: PhotoKind, data: bytes) -> Commissioni
     with photo_slot():
         image = open_photo(data)
         jpeg = shrink(image, PHOTO_SIDE)
+        thumbnail = shrink(image, THUMBNAIL_SIDE)
     scale = min(1.0, PHOTO_SIDE / max(image.size))
-    photo = CommissioningPhoto(kind=kind, jpeg=jpeg, width=round(image.width * scale),
+    photo = CommissioningPhoto(kind=kind, jpeg=jpeg, thumbnail=thumbnail, width=round(image.width * scale),
                                height=round(image.height * scale))
     draft.photos.append(photo)
     draft.updated_at = utcnow()
     db.session.flush()
     return photo
+
+
+def photo_thumbnail(photo: CommissioningPhoto) -> bytes:
+    """The photo's thumbnail; one stored before thumbnails were made gets it now, kept for the next time."""
+    if photo.thumbnail is None:
+        with photo_slot():
+            photo.thumbnail = shrink(open_photo(photo.jpeg), THUMBNAIL_SIDE)
+        db.session.flush()
+    return photo.thumbnail
 
 
 def remove_photo(draft: Commissioning, photo_id: int) -> None:
@@ -352,12 +362,52 @@ def confirm_commissioning(draft: Commissioning, user: User) -> Commissioning:
     return draft
 
 
-def commissionings_of(user: User) -> list[Commissioning]:
-    """The installer's commissionings, open drafts first, then the newest."""
-    rows = db.session.scalars(select(Commissioning).where(Commissioning.installer_id == user.id)
-                              .options(selectinload(Commissioning.station), selectinload(Commissioning.photos))
-                              .order_by(Commissioning.updated_at.desc())).all()
-    return sorted(rows, key=lambda row: row.status != CommissioningStatus.DRAFT)
+#: Rows on one page of "My stations": a day's work at a glance, a small page on a weak connection.
+PAGE_SIZE = 25
+
+
+@dataclass
+class MinePage:
+    """One page of "My stations": its rows and the id to continue after (None on the last page)."""
+
+    rows: list[Commissioning]
+    after: int | None
+
+
+def _listed(user: User, drafts: bool, cursor: Commissioning | None, limit: int) -> list[Commissioning]:
+    """Up to `limit` of the installer's drafts (or the others) after `cursor`, newest first, in one query.
+
+    A range scan of ix_commissionings_installer_status or ix_commissionings_installer_updated (keyset, not OFFSET);
+    the drafts' photos come in one more query, because next_step needs them."""
+    query = (select(Commissioning).where(Commissioning.installer_id == user.id)
+             .where((Commissioning.status == CommissioningStatus.DRAFT) if drafts
+                    else (Commissioning.status != CommissioningStatus.DRAFT))
+             .options(joinedload(Commissioning.station))
+             .order_by(Commissioning.updated_at.desc(), Commissioning.id.desc()).limit(limit))
+    if drafts:
+        query = query.options(selectinload(Commissioning.photos))
+    if cursor is not None:
+        query = query.where(tuple_(Commissioning.updated_at, Commissioning.id) < (cursor.updated_at, cursor.id))
+    return list(db.session.scalars(query).unique())
+
+
+def commissionings_of(user: User, after: int | None = None, size: int = PAGE_SIZE) -> MinePage:
+    """One page of the installer's commissionings: open drafts first, then the others newest first.
+
+    `after` is the last row of the previous page; one that is not the installer's starts at the beginning.
+    A fleet installer has thousands of stations, so each page reads only its own rows.
+    """
+    # An id out of the column's range would be a database error on PostgreSQL, not a row.
+    cursor = db.session.get(Commissioning, after) if after and 0 < after < 2**31 else None
+    if cursor is not None and cursor.installer_id != user.id:
+        cursor = None
+    rows: list[Commissioning] = []
+    if cursor is None or cursor.status == CommissioningStatus.DRAFT:
+        rows = _listed(user, True, cursor, size + 1)
+        cursor = None
+    if len(rows) <= size:
+        rows += _listed(user, False, cursor, size + 1 - len(rows))
+    return MinePage(rows[:size], rows[size - 1].id if len(rows) > size else None)
 
 
 def completed_commissioning(station: Station) -> Commissioning | None:

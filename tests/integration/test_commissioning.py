@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import unquote
@@ -11,16 +12,18 @@ import pypdfium2
 import pytest
 import time_machine
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from core.database import db, utcnow
 from core.mail.models import OutboxMessage
+from installer_portal.accounts.models import User
 from installer_portal.commissioning.models import (
     Commissioning,
     CommissioningPhoto,
     CommissioningReport,
     CommissioningStatus,
 )
+from installer_portal.commissioning.services import PAGE_SIZE
 from installer_portal.markets import Region
 from installer_portal.stations.models import StationStatus
 from tests.commissioning import (
@@ -39,7 +42,7 @@ from tests.commissioning import (
     walk_to_review,
 )
 from tests.conftest import PortalClient, csrf_token
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, CommissioningFactory
 from tests.helpers import log_in, make_user
 
 
@@ -227,6 +230,96 @@ def test_photos_are_resized_and_stripped_of_exif(app, client, installer):
     shown = client.get(f"{base}/photos/{stored.id}.jpg")
     assert shown.status_code == 200
     assert shown.mimetype == "image/jpeg"
+
+
+def test_the_photo_lists_show_small_thumbnails_linked_to_the_kept_photo(app, client, installer):
+    base = walk_to_review(client)
+    with app.app_context():
+        stored = db.session.scalar(select(CommissioningPhoto))
+        kept = len(stored.jpeg)
+    for step in ("photos", "review"):
+        page = client.get(f"{base}/{step}").get_data(as_text=True)
+        assert f'<a href="{base}/photos/{stored.id}.jpg"><img src="{base}/photos/{stored.id}/small.jpg"' in page
+    small = client.get(f"{base}/photos/{stored.id}/small.jpg")
+    assert small.mimetype == "image/jpeg"
+    assert max(Image.open(io.BytesIO(small.data)).size) == 320
+    assert len(small.data) * 4 < kept
+
+
+def test_a_photo_stored_before_thumbnails_gets_one_made_once_and_kept(app, client, installer):
+    base = walk_to_review(client)
+    with app.app_context():
+        stored = db.session.scalar(select(CommissioningPhoto))
+        stored.thumbnail = None
+        photo_id = stored.id
+        db.session.commit()
+    assert client.get(f"{base}/photos/{photo_id}/small.jpg").status_code == 200
+    with app.app_context():
+        kept = db.session.get(CommissioningPhoto, photo_id).thumbnail
+    assert kept is not None
+    assert client.get(f"{base}/photos/{photo_id}/small.jpg").data == kept
+    assert client.get(f"{base}/photos/{photo_id + 1}/small.jpg").status_code == 404
+
+
+def _statements(app, client, url: str) -> int:
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, *rest):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return len(statements)
+
+
+def _fleet(app, email: str, drafts: int, completed: int) -> None:
+    """Drafts and completed commissionings, each a minute newer than the one before (completed last)."""
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        start_at = utcnow() - timedelta(days=1)
+        for number in range(drafts + completed):
+            row = CommissioningFactory(installer=user, with_photo=number < drafts)
+            row.updated_at = start_at + timedelta(minutes=number)
+            if number >= drafts:
+                row.status = CommissioningStatus.COMPLETED
+                row.completed_at = row.updated_at
+        db.session.commit()
+
+
+def test_my_stations_come_a_page_at_a_time_drafts_first_then_the_newest(app, client, installer):
+    _fleet(app, installer, drafts=PAGE_SIZE + 2, completed=PAGE_SIZE + 3)
+    with app.app_context():
+        drafts = [row.id for row in db.session.scalars(select(Commissioning).where(
+            Commissioning.status == CommissioningStatus.DRAFT).order_by(Commissioning.updated_at.desc()))]
+        done = [row.id for row in db.session.scalars(select(Commissioning).where(
+            Commissioning.status == CommissioningStatus.COMPLETED).order_by(Commissioning.updated_at.desc()))]
+    seen, url, pages = [], "/installer/stations/", 0
+    while url:
+        page = client.get(url).get_data(as_text=True)
+        seen += [int(found) for found in re.findall(r'data-commissioning="(\d+)"', page)]
+        following = re.search(r'rel="next" href="([^"]+)"', page)
+        url = following.group(1).replace("&amp;", "&") if following else None
+        pages += 1
+    assert seen == drafts + done
+    assert pages == 3
+    assert "Continue" in client.get("/installer/stations/").get_data(as_text=True)
+    # A cursor that is not one of the installer's rows starts at the beginning.
+    assert f'data-commissioning="{drafts[0]}"' in client.get("/installer/stations/?after=999999999999").get_data(
+        as_text=True)
+
+
+def test_my_stations_reads_the_same_few_statements_however_many_stations(app, client, installer):
+    _fleet(app, installer, drafts=2, completed=3)
+    few = _statements(app, client, "/installer/stations/")
+    _fleet(app, installer, drafts=10, completed=2 * PAGE_SIZE)
+    many = _statements(app, client, "/installer/stations/")
+    assert few == many
+    assert many <= 6
 
 
 def test_at_most_five_photos_and_at_least_one_to_continue(app, client, installer):

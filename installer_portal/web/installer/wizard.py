@@ -21,7 +21,7 @@ from core.i18n import _
 from core.photos import PHOTO_SIDE
 
 from ...commissioning.forms import InstallationForm, LocationForm, PhotoForm, tests_form
-from ...commissioning.models import Commissioning, CommissioningStatus, PhotoKind
+from ...commissioning.models import Commissioning, CommissioningPhoto, CommissioningStatus, PhotoKind
 from ...commissioning.report import report_filename, report_of
 from ...commissioning.rules import READINGS, choice_labels
 from ...commissioning.services import (
@@ -36,6 +36,7 @@ from ...commissioning.services import (
     confirm_commissioning,
     confirmation_problems,
     next_step,
+    photo_thumbnail,
     reachable,
     remove_photo,
     save_installation,
@@ -47,8 +48,10 @@ from .blueprint import bp
 
 @bp.route("/stations/")
 def mine() -> ResponseReturnValue:
-    return render_template("commissioning/mine.html", commissionings=commissionings_of(current_user),
-                           steps=list(Step), next_step=next_step)
+    """A page at a time: a fleet installer has thousands of stations."""
+    page = commissionings_of(current_user, request.args.get("after", type=int))
+    return render_template("commissioning/mine.html", page=page, first=not request.args.get("after"),
+                           next_step=next_step)
 
 
 def _commissioning(commissioning_id: int) -> Commissioning:
@@ -226,14 +229,26 @@ def _taken_redirect(commissioning_id: int, error: Refusal) -> ResponseReturnValu
     return redirect(url_for("station.station", serial=_commissioning(commissioning_id).station.serial))
 
 
-@bp.route("/commissionings/<int:commissioning_id>/photos/<int:photo_id>.jpg")
-def photo(commissioning_id: int, photo_id: int) -> ResponseReturnValue:
+def _photo(commissioning_id: int, photo_id: int) -> CommissioningPhoto:
     for stored in _commissioning(commissioning_id).photos:
         if stored.id == photo_id:
-            # Not cached like lesson media: a site photo may show someone's home, and the phone may be shared
-            # (personal responses get `no-store`, web.headers).
-            return Response(stored.jpeg, mimetype="image/jpeg")
+            return stored
     abort(404)
+
+
+# Neither is cached like lesson media: a site photo may show someone's home, and the phone may be shared
+# (personal responses get `no-store`, web.headers).
+@bp.route("/commissionings/<int:commissioning_id>/photos/<int:photo_id>.jpg")
+def photo(commissioning_id: int, photo_id: int) -> ResponseReturnValue:
+    return Response(_photo(commissioning_id, photo_id).jpeg, mimetype="image/jpeg")
+
+
+@bp.route("/commissionings/<int:commissioning_id>/photos/<int:photo_id>/small.jpg")
+def thumbnail(commissioning_id: int, photo_id: int) -> ResponseReturnValue:
+    """A GET that may write: an older photo's thumbnail is made once and kept (never only in memory)."""
+    jpeg = photo_thumbnail(_photo(commissioning_id, photo_id))
+    db.session.commit()
+    return Response(jpeg, mimetype="image/jpeg")
 
 
 @bp.route("/commissionings/<int:commissioning_id>/done")
