@@ -10,6 +10,8 @@ LINK_PROBLEM = "link_problem"
 INVITATION_TOKEN = "invitation_token"  # noqa: S105 (a session key name)
 #: Why an invitation link did not work.
 INVITATION_PROBLEM = "invitation_problem"
+#: Stations found by a typed MAC (and its look-alikes), whose serial the installer confirms before starting.
+MAC_FIND = "mac_find"
 
 #: A login starts a fresh session; these keys survive it (an invitation opened before logging in).
 KEPT_ACROSS_LOGIN = (INVITATION_TOKEN,)

@@ -22,6 +22,7 @@ from ..extensions import login_manager
 from ..stations.labels import STATION_PATH
 from ..stations.models import StationStatus
 from ..stations.services import station_by_serial
+from .installer.finding import serial_to_confirm
 
 bp = Blueprint("station", __name__, url_prefix=STATION_PATH)
 
@@ -48,6 +49,9 @@ def station(serial: str) -> ResponseReturnValue:
     blockers = commissioning_blockers(user)
     if blockers:
         return render_template("commissioning/not_eligible.html", station=found, blockers=blockers), 403
+    if serial_to_confirm(found.serial):
+        # Reached by a typed MAC, which may be one character off: the label's serial first, then the wizard.
+        return render_template("commissioning/confirm_serial.html", station=found)
     if request.method == "POST":
         try:
             draft = start_commissioning(user, found)

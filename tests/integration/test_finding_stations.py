@@ -6,12 +6,28 @@ import io
 import re
 import struct
 import zlib
+from datetime import timedelta
 
 import pytest
+import time_machine
+from flask_babel import force_locale, gettext
+from markupsafe import escape
 from PIL import Image
 
+from core.database import utcnow
 from installer_portal.stations.labels import label_png
-from tests.commissioning import MAC, SERIAL, make_installer, phone_photo, register_stations, station, upload
+from tests.commissioning import (
+    CSV,
+    MAC,
+    SERIAL,
+    commissionings,
+    make_installer,
+    phone_photo,
+    register_stations,
+    start,
+    station,
+    upload,
+)
 from tests.conftest import BASE_URL
 
 FIND = "/installer/stations/find"
@@ -94,6 +110,7 @@ def test_a_photo_of_the_printed_label_leads_to_the_station(app, client, installe
     buffer = io.BytesIO()
     frame.save(buffer, format="JPEG", quality=85)
     assert lands_on_station(by_photo(client, buffer.getvalue()))
+    assert "Yes, commission this station" in client.get(f"/s/{SERIAL}").get_data(as_text=True)
 
 
 def png_declaring(width: int, height: int) -> bytes:
@@ -143,3 +160,88 @@ def test_the_find_page_offers_all_three_ways_in_every_language(app, client):
     for text in ("Scannen met de camera", 'capture="environment"', "MAC-adres"):
         assert text in page, text
     assert re.search(r'data-vendor-src="/static/vendor/jsqr/jsQR\.[0-9a-f]{10}\.js"', page)
+
+
+LANGUAGES = ["en", "nl", "nb"]
+CONFIRM = "/installer/stations/find/mac/confirm"
+
+
+def shows(app, page: str, text: str, language: str) -> bool:
+    with app.test_request_context(), force_locale(language):
+        return str(escape(gettext(text))) in page
+
+
+def answer(client, serial: str, reply: str):
+    return client.submit(f"/s/{serial}", {"serial": serial, "answer": reply}, action=CONFIRM)
+
+
+def asks_for_the_serial(app, client, serial: str, language: str) -> bool:
+    page = client.get(f"/s/{serial}").get_data(as_text=True)
+    asks = shows(app, page, "Check the serial number", language)
+    assert asks != shows(app, page, "Yes, commission this station", language)
+    if asks:
+        assert "".join(f"<span>{character}</span>" for character in serial) in page
+    return asks
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_station_found_by_a_typed_mac_asks_for_the_serial_on_its_label_first(app, client, language):
+    register_stations(app)
+    make_installer(app, client, locale=language)
+    assert lands_on_station(by_mac(client, MAC))
+    assert asks_for_the_serial(app, client, SERIAL, language)
+    # Starting straight away is not possible either: the same question, and no draft.
+    assert shows(app, start(client).get_data(as_text=True), "Yes, the label shows this serial number", language)
+    assert commissionings(app) == []
+    assert lands_on_station(answer(client, SERIAL, "yes"))
+    assert not asks_for_the_serial(app, client, SERIAL, language)
+    assert start(client).headers["Location"].endswith("/location")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_wrong_serial_offers_the_stations_one_character_away(app, client, language):
+    register_stations(app)
+    make_installer(app, client, locale=language)
+    # The installer meant ...:01 and typed ...:02, another station's MAC.
+    assert lands_on_station(by_mac(client, "00:1A:2B:3C:4D:02"), "EVP-22-000102")
+    response = answer(client, "EVP-22-000102", "no")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert shows(app, page, "Then the MAC address led to another station. Is it one of these? Compare the serial "
+                 "number with the label.", language)
+    assert f'href="/s/{SERIAL}"' in page
+    assert 'href="/s/EVP-22-000102"' not in page
+    assert 'value="00:1A:2B:3C:4D:02"' in page
+    # A look-alike is a guess too: its serial is asked for as well.
+    assert asks_for_the_serial(app, client, SERIAL, language)
+    assert commissionings(app) == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_wrong_serial_with_no_look_alikes_says_to_check_the_mac(app, client, language):
+    register_stations(app, "\n".join(CSV.splitlines()[:2]))
+    make_installer(app, client, locale=language)
+    assert lands_on_station(by_mac(client, MAC))
+    page = answer(client, SERIAL, "no").get_data(as_text=True)
+    assert shows(app, page, "No other station has a MAC address one character away. Check the MAC address on the "
+                 "label and type it again, or scan the QR code.", language)
+    assert f'href="/s/{SERIAL}"' not in page
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_qr_code_carries_the_serial_so_nothing_is_asked(app, client, language):
+    register_stations(app)
+    make_installer(app, client, locale=language)
+    assert not asks_for_the_serial(app, client, SERIAL, language)   # the label's URL opened by the camera
+    by_mac(client, MAC)
+    assert lands_on_station(by_code(client, f"{BASE_URL}/s/{SERIAL}"))
+    assert not asks_for_the_serial(app, client, SERIAL, language)
+
+
+def test_the_question_lapses_and_cannot_be_answered_for_another_station(app, client, installer):
+    by_mac(client, MAC)
+    # An answer for a station the MAC did not reach changes nothing.
+    assert answer(client, "EVP-22-000102", "yes").headers["Location"].endswith(FIND)
+    assert asks_for_the_serial(app, client, SERIAL, "en")
+    with time_machine.travel(utcnow() + timedelta(minutes=16)):
+        assert not asks_for_the_serial(app, client, SERIAL, "en")

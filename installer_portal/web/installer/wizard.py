@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_login import current_user
 
-from core.database import db
+from core.database import begin_writing, db
 from core.downloads import attachment
 from core.errors import Refusal
 from core.forms import Form, show_error
@@ -246,7 +246,11 @@ def photo(commissioning_id: int, photo_id: int) -> ResponseReturnValue:
 @bp.route("/commissionings/<int:commissioning_id>/photos/<int:photo_id>/small.jpg")
 def thumbnail(commissioning_id: int, photo_id: int) -> ResponseReturnValue:
     """A GET that may write: an older photo's thumbnail is made once and kept (never only in memory)."""
-    jpeg = photo_thumbnail(_photo(commissioning_id, photo_id))
+    stored = _photo(commissioning_id, photo_id)
+    if stored.thumbnail is None:
+        begin_writing()  # SQLite: hold the write lock from the read on, not upgrade to it midway
+        stored = _photo(commissioning_id, photo_id)
+    jpeg = photo_thumbnail(stored)
     db.session.commit()
     return Response(jpeg, mimetype="image/jpeg")
 
