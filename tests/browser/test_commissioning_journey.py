@@ -237,6 +237,11 @@ def test_a_mac_typed_with_one_wrong_character_offers_the_station(app, live_url, 
     assert page.locator("[data-msg=mac_suggestions]").bounding_box()["y"] < 740
     page.screenshot(path=ARTIFACTS / "commissioning-nb-suggestion.png", full_page=True)
     page.locator("[data-msg=mac_suggestions] a").first.click()
+    # A typed MAC may be another station's: the serial on the label first, large and character by character.
+    expect(page.locator("h1")).to_have_text(t("Check the serial number"))
+    expect(page.locator("[data-serial-check]")).to_have_text(SERIAL)
+    page.screenshot(path=ARTIFACTS / "commissioning-nb-confirm-serial.png", full_page=True)
+    page.get_by_role("button", name=t("Yes, the label shows this serial number")).click()
     expect(page.locator("[data-serial]")).to_have_text(SERIAL)
     page.get_by_role("button", name=t("Yes, commission this station")).click()
     expect(page).to_have_url(re.compile(r"/location$"))
