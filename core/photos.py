@@ -32,8 +32,8 @@ FORMATS = ("JPEG", "PNG", "WEBP")
 #: Photos are kept, and shrunk by the page before uploading, to at most this many pixels on their longest
 #: side: enough to read a label or a breaker's rating, small enough to send from a site with a weak signal.
 PHOTO_SIDE = 1600
-#: Lists of photos show them this small (two columns on a phone, at twice its pixel density): 15-25 KB
-#: a photo instead of 150-300 KB; a tap opens the kept one.
+#: Lists of photos show them this small (two columns on a phone, at twice its pixel density): a 25th of the
+#: kept photo's pixels; a tap opens the kept one.
 THUMBNAIL_SIDE = 320
 
 
