@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import sys
 import tempfile
 import time
@@ -77,6 +78,8 @@ def main() -> None:
     pages = len(pdfium.PdfDocument(pdf.data))
     print(f"  commit to ready          {rendered:7.1f} s   ({rendered / COUNT * 1000:.0f} ms a label)")
     print(f"  download                 {pdf.status_code}, {len(pdf.data) / 2**20:.1f} MiB, {pages} pages")
+    print(f"  process peak RSS         {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:7.1f} MiB "
+          "(the web request and the worker, in one process here)")
 
 
 if __name__ == "__main__":
