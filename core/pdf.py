@@ -45,10 +45,21 @@ def app_files_only(root: Path) -> Any:
 
 def render_pdf(html: str) -> bytes:
     """Render HTML whose stylesheets and images live in static/pdf/ (or are data: URIs)."""
+    return join_pdf([lay_out(html)])
+
+
+def lay_out(html: str) -> Any:
+    """The pages of HTML as `render_pdf` lays them out (a WeasyPrint `Document`), not yet written: a long
+    document is laid out in parts, so that its progress can be reported, and joined by `join_pdf`."""
     from weasyprint import HTML
 
     assets = Path(current_app.static_folder or "static") / "pdf"
-    pdf: bytes = HTML(string=html, base_url=str(assets) + "/", url_fetcher=app_files_only(assets)).write_pdf()
+    return HTML(string=html, base_url=str(assets) + "/", url_fetcher=app_files_only(assets)).render()
+
+
+def join_pdf(parts: list[Any]) -> bytes:
+    """One PDF of the pages of every part from `lay_out`, in order, with the first part's title and language."""
+    pdf: bytes = parts[0].copy([page for part in parts for page in part.pages]).write_pdf()
     return pdf
 
 

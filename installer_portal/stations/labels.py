@@ -1,15 +1,16 @@
-"""QR labels for stations: one as PNG, or a printable PDF sheet of many (A4 or Letter)."""
+"""QR labels for stations: one as PNG, or a printable PDF sheet of many (A4 or Letter), laid out in parts."""
 
 from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from flask import current_app, render_template
 from PIL import Image, ImageDraw, ImageFont
 
-from core.pdf import data_uri, render_pdf
+from core.pdf import data_uri, lay_out
 from core.qr import qr_image, qr_png
 
 from .models import Station
@@ -46,7 +47,8 @@ def label_png(station: Station) -> bytes:
     return buffer.getvalue()
 
 
-def label_sheet_pdf(stations: list[Station], paper: str) -> bytes:
-    """A sheet of labels to print and cut, each with its QR code, serial number and MAC address."""
+def label_sheet_part(stations: list[Station], paper: str) -> Any:
+    """Some pages of a sheet of labels to print and cut, each with its QR code, serial number and MAC address
+    (`core.pdf.join_pdf` joins the parts of a sheet)."""
     labels = [(station, data_uri(qr_png(station_url(station)), "image/png")) for station in stations]
-    return render_pdf(render_template("pdf/labels.html", labels=labels, page_size=PAPER_SIZES[paper]))
+    return lay_out(render_template("pdf/labels.html", labels=labels, page_size=PAPER_SIZES[paper]))

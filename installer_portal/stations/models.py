@@ -6,8 +6,8 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, LargeBinary, Numeric, String
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from core.database import Model, enum_type, utcnow
 from core.enums import LabelledEnum
@@ -54,3 +54,50 @@ class Station(Model):
     commissioned_at: Mapped[datetime | None]
 
     installer: Mapped[User | None] = relationship()
+
+
+class LabelBatchStatus(LabelledEnum):
+    """Where a label sheet is.
+
+    - ``queued``: asked for; a job worker will render it.
+    - ``rendering``: a worker claimed it and renders it part by part (`LabelBatch.done` counts the labels).
+    - ``ready``: the PDF is stored and can be downloaded.
+    - ``failed``: rendering stopped (`LabelBatch.error` says why); staff can try again.
+    """
+
+    QUEUED = "queued", _l("Waiting to be rendered")
+    RENDERING = "rendering", _l("Rendering")
+    READY = "ready", _l("Ready")
+    FAILED = "failed", _l("Failed")
+
+
+class LabelBatch(Model):
+    """A label sheet a staff member asked for: rendered by a job worker, not in the request, and kept here when done,
+    so that any app server can hand out the download."""
+
+    __tablename__ = "label_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The stations' ids in print order, as chosen (or as the console's filter listed them) when it was asked for.
+    station_ids: Mapped[list[int]] = mapped_column(JSON)
+    #: A key of stations.labels.PAPER_SIZES.
+    paper: Mapped[str] = mapped_column(String(10))
+    #: The language the sheet is printed in: the requester's when asking (a worker has no request to ask).
+    locale: Mapped[str] = mapped_column(String(8))
+    status: Mapped[LabelBatchStatus] = mapped_column(enum_type(LabelBatchStatus, name="status", length=20),
+                                                     default=LabelBatchStatus.QUEUED)
+    #: Labels rendered so far, for the progress shown while rendering.
+    done: Mapped[int] = mapped_column(default=0)
+    #: When the rendering worker last reported progress: a claim much older than that was left by a worker that died.
+    heartbeat_at: Mapped[datetime | None]
+    #: Why the last rendering failed, for staff (not translated: an exception's text).
+    error: Mapped[str | None] = mapped_column(String(500))
+    #: Deferred: the progress page reads the status many times, the PDF only on download.
+    pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    finished_at: Mapped[datetime | None]
+
+    @property
+    def total(self) -> int:
+        return len(self.station_ids)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from core.database import db
@@ -18,7 +18,7 @@ from ...staff.audit import audit_records
 from ...staff.forms import PhotoCheckForm, StaffActionForm, StationImportForm, TransferStationForm
 from ...staff.models import AuditAction
 from ...stations.finding import station_in_photo
-from ...stations.labels import PAPER_SIZES, label_png, label_sheet_pdf
+from ...stations.labels import label_png
 from ...stations.models import Station, StationStatus
 from ...stations.registry import import_stations, registered_stations
 from ...stations.services import station_by_serial
@@ -105,15 +105,3 @@ def station_photo_check() -> ResponseReturnValue:
 def station_label(serial: str) -> ResponseReturnValue:
     found = _station(serial)
     return attachment(label_png(found), "image/png", f"label-{found.serial}.png")
-
-
-@bp.route("/stations/labels.pdf")
-def station_labels() -> ResponseReturnValue:
-    paper = request.args.get("paper", "a4")
-    if paper not in PAPER_SIZES:
-        abort(404)
-    chosen = registered_stations(request.args.getlist("serial"))
-    if not chosen:
-        flash(_("Choose at least one station."), "error")
-        return redirect(url_for(".stations"))
-    return attachment(label_sheet_pdf(chosen, paper), "application/pdf", f"station-labels-{paper}.pdf")
