@@ -42,11 +42,13 @@ class Commissioning(Model):
         # One draft per installer and station: opening the station twice resumes the same one.
         Index("uq_commissionings_draft", "station_id", "installer_id", unique=True,
               sqlite_where=text("status = 'draft'"), postgresql_where=text("status = 'draft'")),
+        # A person's commissionings on their console page, newest first (keyset pages).
+        Index("ix_commissionings_installer_id", "installer_id", "started_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
-    installer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    installer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     status: Mapped[CommissioningStatus] = mapped_column(enum_type(CommissioningStatus, name="status", length=20),
                                                         default=CommissioningStatus.DRAFT)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
