@@ -82,11 +82,12 @@ def keyset_page(query: Select[Any], at: InstrumentedAttribute[Any], key: Instrum
     return Page(rows[:size], older=cursor_of(rows[size - 1]) if len(rows) > size else None)
 
 
-def page_url(prefix: str, direction: str, cursor: str) -> str:
+def page_url(prefix: str, direction: str, cursor: str, anchor: str | None = None) -> str:
     """This page's address with the filters kept and the cursor of one list (`prefix`) moved: `direction` is
-    "after" (older) or "before" (newer). The other lists' cursors on the page stay as they are."""
+    "after" (older) or "before" (newer). The other lists' cursors on the page stay as they are; `anchor` (the
+    list's element id) brings a page with several lists back to the one paged."""
     args: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict()}
     args.pop(f"{prefix}after", None)
     args.pop(f"{prefix}before", None)
     args[f"{prefix}{direction}"] = cursor
-    return url_for(str(request.endpoint), **args)
+    return url_for(str(request.endpoint), _anchor=anchor, **args)

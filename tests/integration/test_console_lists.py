@@ -171,6 +171,7 @@ def test_a_fleet_installers_stations_page_separately_from_the_rest_of_the_person
     assert first.count(">SCALE-0") == PAGE_SIZE
     link = next_link(first)
     assert "stations_after=" in link
+    assert link.endswith("#stations")
     second = client.get(link).get_data(as_text=True)
     assert "SCALE-000000" in second
     assert 'data-msg="timeline"' in second
