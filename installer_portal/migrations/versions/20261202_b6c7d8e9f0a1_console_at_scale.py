@@ -1,8 +1,8 @@
 """The support console at national scale: trigram indexes for its searches (PostgreSQL only) and (filter, time,
 id) indexes so that every page of its lists is one index range scan.
 
-Revision ID: f3a4b5c6d7e8
-Revises: e0f1a2b3c4d5
+Revision ID: b6c7d8e9f0a1
+Revises: a5b6c7d8e9f0
 Create Date: 2026-12-02 06:30:00
 
 """
@@ -10,8 +10,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = 'f3a4b5c6d7e8'
-down_revision = 'e0f1a2b3c4d5'
+revision = 'b6c7d8e9f0a1'
+down_revision = 'a5b6c7d8e9f0'
 branch_labels = None
 depends_on = None
 
