@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask import current_app, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Enum, MetaData, event, select
+from sqlalchemy import ColumnElement, DateTime, Enum, Index, MetaData, Table, event, select
 from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, registry
 from sqlalchemy.sql.expression import Executable
 from sqlalchemy.types import TypeDecorator
 
@@ -150,6 +150,15 @@ def get_or_create(model: type[M], lookup: dict[str, Any], **defaults: Any) -> tu
     except IntegrityError:
         return db.session.scalars(select(model).filter_by(**lookup)).one(), False
     return row, True
+
+
+def trigram_index(model: type[Model], name: str,
+                  expression: ColumnElement[Any] | InstrumentedAttribute[Any]) -> Index:
+    """A trigram index (PostgreSQL's pg_trgm extension) of `model`'s table that answers `LIKE '%fragment%'` on
+    `expression`; the query must use the very same expression. SQLite has no such index and scans its (small)
+    tables. The table is named because SQLAlchemy does not find it inside an expression built with `op("||")`."""
+    return Index(name, expression.label(name), postgresql_using="gin", postgresql_ops={name: "gin_trgm_ops"},
+                 _table=cast(Table, model.__table__)).ddl_if(dialect="postgresql")
 
 
 def contains_pattern(text: str) -> str:

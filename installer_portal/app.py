@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import jobs, request_log, requests, static
 from core.i18n import LANGUAGES, _l, current_language, format_moment
+from core.pages import page_url
 
 from . import config as config_module
 from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
@@ -113,7 +114,7 @@ def _register_template_helpers(app: Flask) -> None:
 
     # Templates compare with enum members, never with their spelling.
     app.jinja_env.globals.update(Role=Role, StationStatus=StationStatus, CommissioningStatus=CommissioningStatus,
-                                 InvitationProblem=InvitationProblem)
+                                 InvitationProblem=InvitationProblem, page_url=page_url)
 
     @app.template_filter("code")
     def code(value: object) -> Markup:

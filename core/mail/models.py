@@ -38,7 +38,10 @@ class OutboxMessage(Model):
     """
 
     __tablename__ = "mail_outbox"
-    __table_args__ = (Index("ix_mail_outbox_due", "status", "next_attempt_at"),)
+    # The sender's queue; the console's lists by status, newest first (keyset pages).
+    __table_args__ = (Index("ix_mail_outbox_due", "status", "next_attempt_at"),
+                      Index("ix_mail_outbox_status_created_at", "status", "created_at", "id"),
+                      Index("ix_mail_outbox_status_sent_at", "status", "sent_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: RFC 5322 Message-ID; the same message is never queued twice under two ids.

@@ -7,7 +7,7 @@ import logging
 import re
 import smtplib
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
@@ -18,11 +18,13 @@ from typing import Any, Protocol
 from babel import Locale
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import ColumnElement, and_, case, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute
 
 from ..database import changed_rows, db, utcnow
 from ..i18n import force_timezone
 from ..jobs import after_commit, crontab, job, periodic
+from ..pages import Page, keyset_page
 from .models import MailStatus, OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -283,17 +285,24 @@ def retry_now(message_id: int) -> bool:
     return retried
 
 
-def outbox_overview(limit: int = 50) -> dict[str, list[OutboxMessage]]:
-    """Messages waiting, failing (failed, or retrying after an error) and recently sent, for staff."""
-    newest = OutboxMessage.created_at.desc()
+def outbox_overview(cursors: Mapping[str, str] | None = None) -> dict[str, Page[OutboxMessage]]:
+    """A page each of the messages failing (failed, or retrying after an error), waiting and sent, newest first,
+    for staff. `cursors` are the lists' cursors (``failing_after``, ``sent_before``, …; see core.pages); each
+    list is a range scan of an index on (status, time, id)."""
+    given = cursors or {}
+
+    def page(name: str, query: Select[Any], at: InstrumentedAttribute[Any]) -> Page[OutboxMessage]:
+        return keyset_page(query, at, OutboxMessage.id, after=given.get(f"{name}_after"),
+                           before=given.get(f"{name}_before"))
+
+    messages = select(OutboxMessage)
     return {
-        "failing": list(db.session.scalars(select(OutboxMessage).where(
+        "failing": page("failing", messages.where(
             (OutboxMessage.status == MailStatus.FAILED)
-            | ((OutboxMessage.status == MailStatus.PENDING) & (OutboxMessage.attempts > 0))).order_by(newest)
-            .limit(limit))),
-        "waiting": list(db.session.scalars(select(OutboxMessage).where(
-            OutboxMessage.status.in_([MailStatus.PENDING, MailStatus.SENDING]), OutboxMessage.attempts == 0)
-            .order_by(newest).limit(limit))),
-        "sent": list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == MailStatus.SENT)
-                                        .order_by(OutboxMessage.sent_at.desc()).limit(limit))),
+            | ((OutboxMessage.status == MailStatus.PENDING) & (OutboxMessage.attempts > 0))),
+            OutboxMessage.created_at),
+        "waiting": page("waiting", messages.where(
+            OutboxMessage.status.in_([MailStatus.PENDING, MailStatus.SENDING]), OutboxMessage.attempts == 0),
+            OutboxMessage.created_at),
+        "sent": page("sent", messages.where(OutboxMessage.status == MailStatus.SENT), OutboxMessage.sent_at),
     }

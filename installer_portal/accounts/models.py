@@ -6,10 +6,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import cast
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, func
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, UniqueConstraint, func, literal_column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.database import Model, enum_type, utcnow
+from core.database import Model, enum_type, trigram_index, utcnow
 from core.enums import LabelledEnum
 from core.i18n import _l
 
@@ -128,8 +128,20 @@ class User(Model):
         return f"<User {self.id}>"
 
 
+def full_name_of(users: type[User]) -> ColumnElement[str]:
+    """First and last name as one text, so "Kari Nord" finds Kari Nordmann. Literals, not bound parameters:
+    the support search's trigram index is on exactly this expression, and the planner matches it literally."""
+    empty: ColumnElement[str] = literal_column("''")
+    return func.coalesce(users.first_name, empty).op("||")(literal_column("' '")).op("||")(
+        func.coalesce(users.last_name, empty))
+
+
 # Emails are stored lower-cased; this index also holds when a row is written by other means.
 Index("uq_users_email_lower", func.lower(User.email), unique=True)
+# The support search: fragments of an email address, a name, a phone number.
+trigram_index(User, "ix_users_email_trgm", func.lower(User.email))
+trigram_index(User, "ix_users_full_name_trgm", func.lower(full_name_of(User)))
+trigram_index(User, "ix_users_phone_trgm", User.phone)
 
 
 class RoleGrant(Model):

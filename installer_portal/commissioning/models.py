@@ -46,6 +46,8 @@ class Commissioning(Model):
         # the drafts, then the others, newest first.
         Index("ix_commissionings_installer_status", "installer_id", "status", "updated_at", "id"),
         Index("ix_commissionings_installer_updated", "installer_id", "updated_at", "id"),
+        # A person's commissionings on their console page, newest first (keyset pages).
+        Index("ix_commissionings_installer_started", "installer_id", "started_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

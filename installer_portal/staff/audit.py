@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from core.database import db
+from core.pages import PAGE_SIZE, Page, keyset_page
 
 from ..accounts.models import User
 from ..stations.models import Station
@@ -33,10 +34,14 @@ def record(actor: User, action: AuditAction, reason: str, subject: User | Statio
 
 def audit_records(*, actor_id: int | None = None, person_id: int | None = None,
                   subject: User | Station | None = None, action: AuditAction | None = None,
-                  limit: int = 200) -> list[AuditRecord]:
-    """The newest records first, filtered by who acted, whom they concern, what they were done to and what."""
-    query = (select(AuditRecord).options(selectinload(AuditRecord.actor), selectinload(AuditRecord.person))
-             .order_by(AuditRecord.at.desc(), AuditRecord.id.desc()).limit(limit))
+                  after: str | None = None, before: str | None = None,
+                  size: int = PAGE_SIZE) -> Page[AuditRecord]:
+    """A page of records, newest first, filtered by who acted, whom they concern, what they were done to and what.
+
+    Each filter leads an index ending in (at, id), so a page is one range scan; the people named load in one
+    more statement per page, not one per row.
+    """
+    query = select(AuditRecord).options(selectinload(AuditRecord.actor), selectinload(AuditRecord.person))
     if subject is not None:
         subject_type, subject_key = subject_of(subject)
         query = query.where(AuditRecord.subject_type == subject_type, AuditRecord.subject_key == subject_key)
@@ -46,4 +51,4 @@ def audit_records(*, actor_id: int | None = None, person_id: int | None = None,
         query = query.where(AuditRecord.subject_id == person_id)
     if action:
         query = query.where(AuditRecord.action == action)
-    return list(db.session.scalars(query))
+    return keyset_page(query, AuditRecord.at, AuditRecord.id, after=after, before=before, size=size)

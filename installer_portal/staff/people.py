@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -13,33 +14,49 @@ from sqlalchemy.orm import selectinload
 from core.database import contains_pattern, db, utcnow
 from core.i18n import _l
 from core.mail.models import MailStatus
+from core.pages import Page, keyset_page
 from lms import api as lms
 
-from ..accounts.models import Role, User
+from ..accounts.models import Role, User, full_name_of
+from ..accounts.services import find_user
+from ..commissioning.models import Commissioning
 from ..invitations.models import InstallerAccount, Invitation, InvitationStatus
 from ..invitations.services import installer_account_of
 from ..stations.models import Station
-from ..stations.services import stations_of
 from .audit import audit_records
 from .models import AuditAction, AuditRecord
 
 SEARCH_LIMIT = 50
+#: The shortest name or email fragment searched for: a trigram index cannot narrow down a shorter one.
+FRAGMENT_LENGTH = 3
+#: The fewest digits searched for in phone numbers.
+PHONE_DIGITS = 4
 
 
 def search_people(query: str) -> list[User]:
-    """People whose email, name or phone number contains the query (case-insensitive), newest first."""
+    """The person with exactly this email address; failing that, people whose email, name or phone number
+    contains the query (case-insensitive), newest first.
+
+    The exact lookup runs alone, on the unique index of `lower(email)`. Each fragment condition matches a
+    trigram index's expression exactly (PostgreSQL), so the `OR` is a bitmap of index scans, not a table scan.
+    """
     query = query.strip()[:100]
-    if len(query) < 2:
-        return []
-    pattern = contains_pattern(query)
-    full_name = func.coalesce(User.first_name, "") + " " + func.coalesce(User.last_name, "")
-    conditions = [func.lower(column).like(pattern, escape="\\")
-                  for column in (User.email, User.first_name, User.last_name, full_name)]
+    if "@" in query:
+        exact = find_user(query)
+        if exact is not None:
+            return [exact]
+    conditions = []
+    if len(query) >= FRAGMENT_LENGTH:
+        pattern = contains_pattern(query)
+        conditions = [func.lower(User.email).like(pattern, escape="\\"),
+                      func.lower(full_name_of(User)).like(pattern, escape="\\")]
     digits = "".join(ch for ch in query if ch.isdigit())
-    if len(digits) >= 4:
+    if len(digits) >= PHONE_DIGITS:
         conditions.append(User.phone.like(f"%{digits}%"))
+    if not conditions:
+        return []
     return list(db.session.scalars(select(User).where(or_(*conditions))
-                                   .order_by(User.created_at.desc()).limit(SEARCH_LIMIT)))
+                                   .order_by(User.created_at.desc(), User.id.desc()).limit(SEARCH_LIMIT)))
 
 
 class Tone(StrEnum):
@@ -119,6 +136,10 @@ class OfferedAction:
     hidden: dict[str, str] = field(default_factory=dict)
 
 
+#: Staff actions listed on a person's page.
+RECENT_RECORDS = 20
+
+
 @dataclass
 class PersonOverview:
     """Everything the person page shows, decided here rather than in the template."""
@@ -127,20 +148,27 @@ class PersonOverview:
     events: list[Event]
     certificates: list[lms.Certificate]
     installer_account: InstallerAccount | None
-    stations: list[Station]
+    #: A page of the stations they are responsible for, newest commissioned first (a fleet installer has thousands).
+    stations: Page[Station]
+    #: A page of the commissionings they started, newest first.
+    commissionings: Page[Commissioning]
+    #: The newest staff actions concerning them; the audit log has the rest.
     records: list[AuditRecord]
     actions: list[OfferedAction]
     #: Why no action is offered (the staff member's own account), or None.
     no_actions_because: str | None
 
 
-def person_overview(person: User, staff: User) -> PersonOverview:
-    """The person page: timeline, stations, recent staff actions, and which actions apply to this person.
+def person_overview(person: User, staff: User, cursors: Mapping[str, str] | None = None) -> PersonOverview:
+    """The person page: timeline, stations, commissionings, recent staff actions, and which actions apply.
+
+    `cursors` are the page's list cursors (``stations_after``, ``commissionings_before``, …; see core.pages).
 
     Actions that depend on something support cannot see at a glance (an invitation waiting, a valid
     certificate) are offered anyway; the action itself refuses and says why.
     """
     now = utcnow()
+    given = cursors or {}
     certificates = lms.certificates_of(person.id)
     account = installer_account_of(person)
     actions: list[OfferedAction] = []
@@ -166,6 +194,14 @@ def person_overview(person: User, staff: User) -> PersonOverview:
                                   f"certificate-{certificate.id}", {"number": certificate.number})
                     for certificate in certificates if certificate.status(now) == lms.CertificateStatus.VALID]
     return PersonOverview(person=person, events=timeline(person, certificates, account, now),
-                          certificates=certificates, installer_account=account, stations=stations_of(person),
-                          records=audit_records(person_id=person.id, limit=20), actions=actions,
+                          certificates=certificates, installer_account=account,
+                          stations=keyset_page(select(Station).where(Station.installer_id == person.id),
+                                               Station.commissioned_at, Station.id,
+                                               after=given.get("stations_after"), before=given.get("stations_before")),
+                          commissionings=keyset_page(
+                              select(Commissioning).options(selectinload(Commissioning.station))
+                              .where(Commissioning.installer_id == person.id),
+                              Commissioning.started_at, Commissioning.id, after=given.get("commissionings_after"),
+                              before=given.get("commissionings_before")),
+                          records=audit_records(person_id=person.id, size=RECENT_RECORDS).rows, actions=actions,
                           no_actions_because=blocked)

@@ -17,7 +17,7 @@ from core.pdf import join_pdf
 from ..accounts.models import User
 from .labels import PAPER_SIZES, label_sheet_part
 from .models import LabelBatch, LabelBatchStatus, Station
-from .registry import registered_stations
+from .registry import newest_stations, registered_stations, search_stations
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,12 @@ def ask_for_labels(user: User, paper: str, locale: str, *, serials: list[str] | 
         raise Refusal(_l("Choose A4 or Letter paper."), field="paper")
     if serials is not None and len(serials) > MAX_LABELS:
         raise Refusal(_l("A label sheet holds at most %(count)s labels: choose fewer stations.", count=MAX_LABELS))
-    stations = registered_stations(serials, limit=MAX_LABELS + 1, search=search or "")
+    if serials is not None:
+        stations = registered_stations(serials, limit=MAX_LABELS + 1)
+    elif search:
+        stations = search_stations(search, limit=MAX_LABELS + 1)
+    else:
+        stations = newest_stations(limit=MAX_LABELS + 1)
     if not stations:
         raise Refusal(_l("Choose at least one station."))
     if len(stations) > MAX_LABELS:

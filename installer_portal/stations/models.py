@@ -6,10 +6,10 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, Numeric, String
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, Numeric, String, func
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from core.database import Model, enum_type, utcnow
+from core.database import Model, enum_type, trigram_index, utcnow
 from core.enums import LabelledEnum
 from core.i18n import _l
 
@@ -37,6 +37,11 @@ class Station(Model):
     """A charging station, identified by its serial number and its MAC address (both unique)."""
 
     __tablename__ = "stations"
+    __table_args__ = (
+        # The support list, newest first; a person's stations, newest commissioned first (keyset pages).
+        Index("ix_stations_created_at_id", "created_at", "id"),
+        Index("ix_stations_installer_id", "installer_id", "commissioned_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     serial: Mapped[str] = mapped_column(String(40), unique=True)
@@ -50,7 +55,7 @@ class Station(Model):
                                                   default=StationStatus.IN_STOCK)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: The installer responsible for it: who commissioned it, or whom support transferred it to.
-    installer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    installer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     commissioned_at: Mapped[datetime | None]
 
     installer: Mapped[User | None] = relationship()
@@ -101,3 +106,5 @@ class LabelBatch(Model):
     @property
     def total(self) -> int:
         return len(self.station_ids)
+# The support search: fragments of a serial number, typed in any case.
+trigram_index(Station, "ix_stations_serial_trgm", func.lower(Station.serial))

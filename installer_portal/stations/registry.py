@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from core.database import contains_pattern, db
 from core.i18n import _l
 from core.numbers import parse_int
+from core.pages import Page, keyset_page
 from core.requests import has_control_characters
 
 from .mac import assignable, normalize_mac
@@ -22,6 +23,10 @@ COLUMNS = ("serial", "mac", "model", "rated_power_kw", "connectors", "manufactur
 #: No registry field is longer; a longer one is a broken file, refused before anything else looks at it.
 MAX_FIELD = 200
 MAX_ROWS = 20000
+#: The most stations a search lists; a fragment matching more asks for a longer one.
+SEARCH_LIMIT = 50
+#: The shortest fragment searched for: a trigram index cannot narrow down a shorter one.
+FRAGMENT_LENGTH = 3
 
 
 @dataclass
@@ -133,14 +138,40 @@ def import_stations(text: str) -> ImportReport:
     return report
 
 
-def registered_stations(serials: list[str] | None = None, limit: int = 500, search: str = "") -> list[Station]:
-    """Stations by serial number, or whose serial contains `search` or whose MAC it is (in any notation);
-    all of them, newest first, when neither is given."""
-    query = select(Station).order_by(Station.created_at.desc(), Station.serial).limit(limit)
-    if serials is not None:
-        query = query.where(Station.serial.in_(serials[:limit]))
+def registered_stations(serials: list[str], limit: int = 500) -> list[Station]:
+    """Stations by serial number, newest first."""
+    return list(db.session.scalars(select(Station).where(Station.serial.in_(serials[:limit]))
+                                   .order_by(Station.created_at.desc(), Station.serial).limit(limit)))
+
+
+def newest_stations(limit: int) -> list[Station]:
+    """The `limit` newest stations (an index range scan on (created_at, id))."""
+    return list(db.session.scalars(select(Station).order_by(Station.created_at.desc(), Station.id.desc()).limit(limit)))
+
+
+def station_list(after: str | None = None, before: str | None = None) -> Page[Station]:
+    """Every registered station, newest first, a page at a time (an index range scan on (created_at, id))."""
+    return keyset_page(select(Station), Station.created_at, Station.id, after=after, before=before)
+
+
+def search_stations(search: str, limit: int = SEARCH_LIMIT) -> list[Station]:
+    """The station with this exact serial number or MAC address (in any notation); failing that, stations whose
+    serial contains `search`, newest first.
+
+    The exact lookups run alone, on the unique indexes: an `OR` with the fragment search would keep the planner
+    off them. The fragment search matches the trigram index on `lower(serial)` (PostgreSQL).
+    """
     search = search.strip()[:40]
-    if search:
-        query = query.where(or_(func.lower(Station.serial).like(contains_pattern(search), escape="\\"),
-                                Station.mac == (normalize_mac(search) or "")))
-    return list(db.session.scalars(query))
+    if not search:
+        return []
+    exact = db.session.scalar(select(Station).where(Station.serial == search))
+    mac = normalize_mac(search)
+    if exact is None and mac is not None:
+        exact = db.session.scalar(select(Station).where(Station.mac == mac))
+    if exact is not None:
+        return [exact]
+    if len(search) < FRAGMENT_LENGTH:
+        return []
+    return list(db.session.scalars(
+        select(Station).where(func.lower(Station.serial).like(contains_pattern(search), escape="\\"))
+        .order_by(Station.created_at.desc(), Station.id.desc()).limit(limit)))

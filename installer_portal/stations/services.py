@@ -20,12 +20,6 @@ def station_by_serial(serial: str) -> Station | None:
     return db.session.scalar(select(Station).where(Station.serial == serial))
 
 
-def stations_of(user: User) -> list[Station]:
-    """The stations an installer is responsible for (commissioned by them or transferred to them)."""
-    return list(db.session.scalars(select(Station).where(Station.installer_id == user.id)
-                                   .order_by(Station.commissioned_at.desc())))
-
-
 def decommission_station(station: Station) -> None:
     """Take a commissioned station out of service; it can be commissioned again later (e.g. at a new site).
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
+from core.pages import Page
+
 from ...accounts.services import find_user
 from ...staff.audit import audit_records
-from ...staff.models import AuditAction
+from ...staff.models import AuditAction, AuditRecord
 from .blueprint import bp
 
 
@@ -21,6 +23,7 @@ def audit() -> ResponseReturnValue:
     action = request.args.get("action")
     chosen = AuditAction(action) if action in set(AuditAction) else None
     unknown = (staff_email and actor is None) or (person_email and person is None)
-    records = [] if unknown else audit_records(
-        actor_id=actor.id if actor else None, person_id=person.id if person else None, action=chosen)
-    return render_template("support/audit.html", records=records, actions=AuditAction, args=request.args)
+    page = Page[AuditRecord]([]) if unknown else audit_records(
+        actor_id=actor.id if actor else None, person_id=person.id if person else None, action=chosen,
+        after=request.args.get("after"), before=request.args.get("before"))
+    return render_template("support/audit.html", page=page, actions=AuditAction, args=request.args)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from core.database import db
@@ -14,7 +14,7 @@ from .blueprint import bp
 
 @bp.route("/outbox")
 def outbox() -> ResponseReturnValue:
-    return render_template("support/outbox.html", groups=outbox_overview())
+    return render_template("support/outbox.html", groups=outbox_overview(request.args))
 
 
 @bp.route("/outbox/<int:message_id>/retry", methods=["POST"])

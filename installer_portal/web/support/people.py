@@ -49,7 +49,8 @@ def _person(user_id: int) -> User:
 @bp.route("/people/<int:user_id>")
 def person(user_id: int) -> ResponseReturnValue:
     return render_template("support/person.html",
-                           overview=person_overview(_person(user_id), current_user._get_current_object()))
+                           overview=person_overview(_person(user_id), current_user._get_current_object(),
+                                                    request.args))
 
 
 @bp.route("/people/<int:user_id>/actions/<action>", methods=["POST"])

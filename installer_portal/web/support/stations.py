@@ -20,7 +20,7 @@ from ...staff.models import AuditAction
 from ...stations.finding import station_in_photo
 from ...stations.labels import label_png
 from ...stations.models import Station, StationStatus
-from ...stations.registry import import_stations, registered_stations
+from ...stations.registry import import_stations, search_stations, station_list
 from ...stations.services import station_by_serial
 from .blueprint import Actions, bp, run_action, staff_action
 
@@ -34,7 +34,12 @@ STATION_ACTIONS: Actions = {
 @bp.route("/stations")
 def stations() -> ResponseReturnValue:
     search = request.args.get("q", "")
-    return render_template("support/stations.html", stations=registered_stations(search=search), search=search)
+    if search.strip():
+        found, page = search_stations(search), None
+    else:
+        page = station_list(request.args.get("after"), request.args.get("before"))
+        found = page.rows
+    return render_template("support/stations.html", stations=found, page=page, search=search)
 
 
 def _station(serial: str) -> Station:
@@ -49,7 +54,8 @@ def station(serial: str) -> ResponseReturnValue:
     """A station's history: who commissioned it, when, and what support did to it."""
     found = _station(serial)
     return render_template("support/station.html", station=found, commissionings=station_history(found),
-                           records=audit_records(subject=found),
+                           records=audit_records(subject=found, after=request.args.get("after"),
+                                                 before=request.args.get("before")),
                            actions=STATION_ACTIONS if found.status == StationStatus.COMMISSIONED else {})
 
 
