@@ -1,4 +1,9 @@
-"""Photos people upload: checked before any pixel is decoded, QR codes read from them, shrunk without EXIF to keep."""
+"""Photos people upload: checked before any pixel is decoded, QR codes read from them, shrunk without EXIF to keep.
+
+Pillow and zxing-cpp are imported by the functions that use them: the constants and the refusal here are imported
+by pages and services that every process loads, and a `flask` command or a web worker should not pay for them at
+start-up (issue 13).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,14 @@ import math
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-import zxingcpp
-from PIL import Image, ImageChops, ImageFilter, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING
 
 from .enums import LabelledEnum
 from .errors import ProblemRefusal
 from .i18n import _l
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 #: Bigger uploads are refused unread: a 48 MP phone JPEG is under 15 MB.
 MAX_BYTES = 15 * 1024 * 1024
@@ -66,6 +72,8 @@ def open_photo(data: bytes) -> Image.Image:
     A truncated JPEG or PNG decodes grey to the end rather than failing: WeasyPrint sets Pillow's
     LOAD_TRUNCATED_IMAGES for the whole process.
     """
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     if len(data) > MAX_BYTES:
         raise PhotoError(PhotoProblem.TOO_LARGE)
     try:
@@ -109,16 +117,22 @@ def _reduced(gray: Image.Image, side: int) -> Image.Image:
 
 def _flattened(gray: Image.Image, radius: int = 8) -> Image.Image:
     """Each pixel against its neighbourhood's mean, stretched: glare and shadow gone, faint contrast made full."""
+    from PIL import ImageChops, ImageFilter, ImageOps
+
     mean = gray.filter(ImageFilter.BoxBlur(radius))
     return ImageOps.autocontrast(ImageChops.subtract(gray, mean, 1, 128), cutoff=1)
 
 
 def _sharpened(gray: Image.Image) -> Image.Image:
+    from PIL import ImageFilter
+
     return gray.filter(ImageFilter.UnsharpMask(radius=3, percent=150, threshold=2))
 
 
 def _smoothed_flattened(gray: Image.Image) -> Image.Image:
     """Flattened over about one module of a small code, after smoothing: low-light noise would be stretched too."""
+    from PIL import ImageFilter
+
     return _flattened(gray.filter(ImageFilter.GaussianBlur(1)), 4)
 
 
@@ -131,6 +145,8 @@ _ATTEMPTS = ((1000, None), (2000, None), (800, _flattened), (2000, _flattened), 
 
 def decode_qr(image: Image.Image) -> list[str]:
     """The text (UTF-8) of each QR code in the photo, or [] when none could be read."""
+    import zxingcpp
+
     gray = image.convert("L")
     sizes: dict[int, Image.Image] = {}
     for side, enhance in _ATTEMPTS:
@@ -145,6 +161,8 @@ def decode_qr(image: Image.Image) -> list[str]:
 
 def shrink(image: Image.Image, longest_side: int) -> bytes:
     """A JPEG no longer than `longest_side` on either side, for keeping: no EXIF (GPS), XMP, comment or profile."""
+    from PIL import Image
+
     scale = min(1.0, longest_side / max(image.size))
     size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
     small = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0) if scale < 1 else image.copy()

@@ -14,7 +14,7 @@ from core.i18n import LANGUAGES, _l, current_language, format_moment
 from core.pages import page_url
 
 from . import config as config_module
-from .extensions import babel, compress, csrf, db, limiter, login_manager, migrate
+from .extensions import babel, compress, csrf, db, init_migrations, limiter, login_manager
 from .web import error_pages, security_log
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +56,7 @@ def _init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     jobs.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True)
+    init_migrations(app, Path(__file__).parent / "migrations")
     csrf.init_app(app)
     from .web.formats import select_format_locale, select_zone
 

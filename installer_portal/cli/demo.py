@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from flask_migrate import upgrade
 
 from core.database import db
 from lms.api import cli as lms_cli
@@ -56,6 +55,8 @@ def prepare_command(context: click.Context) -> None:
     """
     if current_app.config["PORTAL_ENV"] == "production":
         raise click.ClickException("Demo accounts are never created in production.")
+    from flask_migrate import upgrade  # Alembic only for this command: not when every command starts
+
     upgrade()
     context.invoke(lms_cli.commands["import"], path=COURSES)
     context.invoke(seed_command)

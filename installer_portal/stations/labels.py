@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from flask import current_app, render_template
-from PIL import Image, ImageDraw, ImageFont
 
 from core.pdf import data_uri, lay_out
 from core.qr import qr_image, qr_png
 
 from .models import Station
+
+if TYPE_CHECKING:
+    from PIL import ImageFont
 
 #: The path of the station page. Every printed label's QR code holds it, so it never changes: the
 #: station blueprint is mounted here and the QR parser reads serial numbers from it.
@@ -29,11 +31,15 @@ def station_url(station: Station) -> str:
 
 
 def _font(kind: str, size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     return ImageFont.truetype(str(Path(current_app.static_folder or "") / "vendor" / "dejavu" / FONTS[kind]), size)
 
 
 def label_png(station: Station) -> bytes:
     """One label: the QR code with the serial number and MAC address printed under it."""
+    from PIL import Image, ImageDraw
+
     qr = qr_image(station_url(station))
     width = max(qr.width, 520)
     label = Image.new("RGB", (width, qr.height + 110), "white")

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from core.database import db, utcnow
 from core.mail.models import OutboxMessage
@@ -341,3 +341,23 @@ def test_passwords_are_stored_as_argon2id_with_their_own_salt(app, client, other
     assert second.password_hash.startswith("$argon2id$")
     assert first.password_hash != second.password_hash
     assert OTHER_STRONG not in first.password_hash
+
+
+def test_a_logged_in_page_reads_the_login_and_its_roles_in_one_statement(app, client):
+    """The login loader runs on every request, and the navigation asks for the roles on every page: both come in one
+    SELECT, so the account home makes one statement in all (issue 13: it made two, the roles a lazy load)."""
+    log_in(client, make_user(app))
+    client.get(HOME)
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.split()[0])
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert client.get(HOME).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert [s for s in statements if s not in ("BEGIN", "COMMIT", "ROLLBACK")] == ["SELECT"]

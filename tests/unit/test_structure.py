@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -40,3 +41,22 @@ def test_the_product_package_exports_nothing():
         [sys.executable, "-c", "import installer_portal; print([n for n in vars(installer_portal) if n[0] != '_'])"],
         cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
     assert exported == "[]"
+
+
+#: Creates the app in a fresh interpreter, as a `flask` command or a web worker does, then lists the heavy
+#: libraries that came along.
+_CREATE_APP = """
+import sys
+from installer_portal.app import create_app
+create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+print(sorted(name for name in ("weasyprint", "zxingcpp", "PIL", "qrcode", "alembic") if name in sys.modules))
+"""
+
+
+def test_starting_the_app_loads_no_pdf_image_qr_or_migration_library():
+    """WeasyPrint, zxing-cpp, Pillow, qrcode and Alembic are imported where a PDF, photo, code or migration is made:
+    at start-up they cost every command and worker time that most never use (issue 13: `flask --help` took 4 s)."""
+    environ = {**os.environ, "SECRET_KEY": "structure-test-secret-key-0123456789"}
+    loaded = subprocess.run([sys.executable, "-c", _CREATE_APP],  # noqa: S603 (this interpreter, our own code)
+                            cwd=ROOT, env=environ, capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"
