@@ -19,6 +19,7 @@ from sqlalchemy import event, func, select, text
 from core.database import db
 from core.mail.services import outbox_overview
 from installer_portal.accounts.models import User
+from installer_portal.commissioning.services import commissionings_of
 from installer_portal.staff.audit import audit_records
 from installer_portal.staff.models import AuditAction
 from installer_portal.staff.people import person_overview, search_people
@@ -138,6 +139,13 @@ def _person_page() -> object:
                                               "commissionings_after": page.commissionings.older or ""})
 
 
+def _my_stations() -> object:
+    """An installer's "My stations" (200 open drafts in the fill), first page and the next."""
+    installer = db.session.scalar(select(User).order_by(User.id).limit(1))
+    page = commissionings_of(installer)
+    return commissionings_of(installer, after=page.after)
+
+
 def _next_pages() -> object:
     stations = station_list()
     records = audit_records(action=AuditAction.REVOKE_INSTALLER)
@@ -164,6 +172,7 @@ QUERIES: dict[str, Callable[[], object]] = {
     "station history": lambda: audit_records(subject=station_by_serial("EVP-22-0000042")),
     "outbox": outbox_overview,
     "a fleet installer's person page": _person_page,
+    "My stations": _my_stations,
     "next and newer pages": _next_pages,
 }
 
