@@ -33,13 +33,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.append(str(ROOT))  # after PYTHONPATH: a checkout given there wins
-os.environ.pop("PORTAL_ENV", None)
-os.environ.pop("REDIS_URL", None)
-os.environ.pop("SMTP_HOST", None)
-os.environ["SECRET_KEY"] = "bench-secret-key-bench-secret-key-123"
-os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+from isolation import ROOT
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/portal_load"
 COURSE = "level2-nec-na"

@@ -23,7 +23,6 @@ import gzip
 import http.cookiejar
 import io
 import logging
-import os
 import re
 import sys
 import tempfile
@@ -38,13 +37,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import brotli
-
-sys.path.append(str(Path(__file__).resolve().parents[1]))  # after PYTHONPATH: a checkout given there wins
-os.environ.pop("PORTAL_ENV", None)
-os.environ.pop("REDIS_URL", None)
-os.environ.pop("SMTP_HOST", None)
-os.environ["SECRET_KEY"] = "bench-secret-key-bench-secret-key-123"
-os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+import isolation  # noqa: F401  (first: the project on the path, development settings)
 
 ACCEPT_ENCODING = "gzip, deflate, br"
 TARGET_BYTES = 15_000

@@ -22,14 +22,8 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
 
-sys.path.append(str(Path(__file__).resolve().parents[1]))  # after PYTHONPATH: a checkout given there wins
-os.environ.pop("PORTAL_ENV", None)
-os.environ.pop("REDIS_URL", None)
-os.environ.pop("SMTP_HOST", None)
-os.environ["SECRET_KEY"] = "bench-secret-key-bench-secret-key-123"
-os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+import isolation  # noqa: F401  (first: the project on the path, development settings)
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/portal_scale"
 SUPPORT_EMAIL = "support@scale.example.com"

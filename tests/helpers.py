@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
 
 from core.database import db
 from core.mail.models import OutboxMessage
@@ -68,3 +73,28 @@ def newest_token(app, email: str, purpose: TokenPurpose) -> OneTimeToken:
 def fresh_client(app) -> PortalClient:
     """Another browser."""
     return PortalClient(app.test_client())
+
+
+@contextmanager
+def recorded_statements(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
+    """The SQL statements (with their parameters) run on `engine` inside the block: SQLAlchemy's
+    before_cursor_execute, so tests can count a page's queries or read their plans."""
+    statements: list[tuple[str, Any]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def statements_for(app, client, url: str) -> list[str]:
+    """The statements a GET of `url` runs (it must answer 200)."""
+    with app.app_context():
+        engine = db.engine
+    with recorded_statements(engine) as statements:
+        assert client.get(url).status_code == 200
+    return [statement for statement, _parameters in statements]

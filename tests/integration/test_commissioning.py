@@ -12,7 +12,7 @@ import pypdfium2
 import pytest
 import time_machine
 from PIL import Image
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from core.database import db, utcnow
 from core.mail.models import OutboxMessage
@@ -43,7 +43,7 @@ from tests.commissioning import (
 )
 from tests.conftest import PortalClient, csrf_token
 from tests.factories import PASSWORD, CommissioningFactory
-from tests.helpers import log_in, make_user
+from tests.helpers import log_in, make_user, statements_for
 
 
 @pytest.fixture
@@ -261,22 +261,6 @@ def test_a_photo_stored_before_thumbnails_gets_one_made_once_and_kept(app, clien
     assert client.get(f"{base}/photos/{photo_id + 1}/small.jpg").status_code == 404
 
 
-def _statements(app, client, url: str) -> int:
-    statements = []
-    with app.app_context():
-        engine = db.engine
-
-    def record(conn, cursor, statement, *rest):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        assert client.get(url).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return len(statements)
-
-
 def _fleet(app, email: str, drafts: int, completed: int) -> None:
     """Drafts and completed commissionings, each a minute newer than the one before (completed last)."""
     with app.app_context():
@@ -315,9 +299,9 @@ def test_my_stations_come_a_page_at_a_time_drafts_first_then_the_newest(app, cli
 
 def test_my_stations_reads_the_same_few_statements_however_many_stations(app, client, installer):
     _fleet(app, installer, drafts=2, completed=3)
-    few = _statements(app, client, "/installer/stations/")
+    few = len(statements_for(app, client, "/installer/stations/"))
     _fleet(app, installer, drafts=10, completed=2 * PAGE_SIZE)
-    many = _statements(app, client, "/installer/stations/")
+    many = len(statements_for(app, client, "/installer/stations/"))
     assert few == many
     assert many <= 6
 

@@ -9,12 +9,12 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from core.database import db, utcnow
 from lms.importer import import_courses
 from lms.models import Enrollment, LessonProgress
-from tests.helpers import log_in, make_user, user_row
+from tests.helpers import log_in, make_user, statements_for, user_row
 from tests.learning import (
     COURSE_URL,
     COURSES,
@@ -301,18 +301,8 @@ def test_the_player_reads_without_the_write_lock_and_writes_briefly(app, client,
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         pytest.skip("SQLite's write lock")
     client.get(lesson_url("safe-isolation"))
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement.split()[0] + (" IMMEDIATE" if "IMMEDIATE" in statement else ""))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        assert client.get(lesson_url("safe-isolation")).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    statements = [statement.split()[0] + (" IMMEDIATE" if "IMMEDIATE" in statement else "")
+                  for statement in statements_for(app, client, lesson_url("safe-isolation"))]
     first_write = statements.index("BEGIN IMMEDIATE")
     assert statements[0] == "BEGIN"
     assert all(s == "SELECT" for s in statements[1:first_write])

@@ -10,14 +10,14 @@ from urllib.parse import quote
 
 import pytest
 import time_machine
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from core.database import db, utcnow
 from core.mail.models import OutboxMessage
 from installer_portal.accounts.throttle import FREE_FAILURES
 from tests.conftest import PortalClient, csrf_token
 from tests.factories import PASSWORD
-from tests.helpers import HOME, OTHER_STRONG, STRONG, fresh_client, log_in, make_user, sign_up, user_row
+from tests.helpers import HOME, OTHER_STRONG, STRONG, fresh_client, log_in, make_user, sign_up, statements_for, user_row
 
 
 def log_out(client):
@@ -348,16 +348,5 @@ def test_a_logged_in_page_reads_the_login_and_its_roles_in_one_statement(app, cl
     SELECT, so the account home makes one statement in all (issue 13: it made two, the roles a lazy load)."""
     log_in(client, make_user(app))
     client.get(HOME)
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement.split()[0])
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        assert client.get(HOME).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    statements = [statement.split()[0] for statement in statements_for(app, client, HOME)]
     assert [s for s in statements if s not in ("BEGIN", "COMMIT", "ROLLBACK")] == ["SELECT"]

@@ -9,12 +9,10 @@ Everything happens in one transaction that is rolled back, statistics included.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable
 
 import pytest
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 
 from core.database import db
 from core.mail.services import outbox_overview
@@ -25,6 +23,7 @@ from installer_portal.staff.models import AuditAction
 from installer_portal.staff.people import person_overview, search_people
 from installer_portal.stations.registry import search_stations, station_list
 from installer_portal.stations.services import station_by_serial
+from tests.helpers import recorded_statements
 
 #: Tables that grow with the fleet: none of them may be read whole by a console page.
 BIG_TABLES = {"users", "stations", "audit_records", "commissionings", "mail_outbox"}
@@ -68,22 +67,6 @@ FILL = [
 ]
 
 
-@contextmanager
-def captured() -> Iterator[list[tuple[str, Any]]]:
-    """The statements (with their parameters) the session runs inside the block."""
-    statements: list[tuple[str, Any]] = []
-
-    def keep(conn, cursor, statement, parameters, context, executemany):
-        statements.append((statement, parameters))
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
-
-
 def scanned_whole(plan: dict) -> list[str]:
     """The big tables a plan reads with a sequential scan."""
     found = [plan["Relation Name"]] if plan.get("Node Type") == "Seq Scan" and \
@@ -95,7 +78,7 @@ def scanned_whole(plan: dict) -> list[str]:
 
 def seq_scans(run: Callable[[], object]) -> list[tuple[str, str]]:
     """Each statement `run` makes that reads a big table whole, with the tables it reads so."""
-    with captured() as statements:
+    with recorded_statements(db.engine) as statements:
         run()
     assert statements
     problems = []
